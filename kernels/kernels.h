@@ -1,0 +1,106 @@
+/* kernels.h: the one kernel interface that harness/ includes.
+ *
+ * Two families, each a table of entries selected by name at run time (registry.c):
+ *   gemm        C = alpha*op(A)*op(B) + beta*C, float, row-major, BLAS semantics;
+ *   activation  everything element- or row-wise the trainer runs: bias + ReLU,
+ *               ReLU backward, bias gradient, softmax + cross-entropy forward and
+ *               backward, and the optimizer updates.
+ * Tables run slowest to fastest; `auto` picks the last entry this CPU runs that is
+ * not an external reference. `naive` (gemm) and `scalar` (activation) are the
+ * references every other entry is tested against. A new kernel is one .c file,
+ * one table row in registry.c and nothing in harness/. */
+#ifndef KERNELS_H
+#define KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* CPU feature bits, checked once in registry.c with __builtin_cpu_supports (which
+ * also checks that the OS saves the wide registers). */
+enum {
+    CPU_AVX2 = 1u << 0,
+    CPU_FMA = 1u << 1,
+    CPU_AVX512F = 1u << 2,
+    CPU_AVX512VL = 1u << 3,
+    CPU_AVX512BW = 1u << 4,
+    CPU_AVX512DQ = 1u << 5,
+};
+unsigned cpu_features(void);
+/* Names of the bits in `mask` ("avx2 fma avx512f"), or "none". */
+void cpu_features_str(unsigned mask, char *buf, size_t len);
+
+/* GEMM, row-major:  C = alpha*op(A)*op(B) + beta*C
+ *   op(A) is M x K: A is M x K with lda >= K, or K x M with lda >= M when ta.
+ *   op(B) is K x N: B is K x N with ldb >= N, or N x K with ldb >= K when tb.
+ *   C is M x N with ldc >= N.  M, N >= 0; K >= 0 (K == 0 scales C by beta).
+ *   beta == 0: C is write-only and may hold NaN (the BLIS contract).
+ *   Cells of C outside the M x N block (the ldc padding) are never touched. */
+typedef void (*gemm_fn)(bool ta, bool tb, int M, int N, int K, float alpha,
+                        const float *A, int lda, const float *B, int ldb,
+                        float beta, float *C, int ldc);
+
+enum {
+    KERNEL_THREADED = 1u << 0,  /* uses kernels_set_threads() threads */
+    KERNEL_REFERENCE = 1u << 1, /* an external library: listed, never picked by auto */
+};
+
+typedef struct {
+    const char *name; /* as written in .ini files and on the command line */
+    const char *desc; /* one line for `./experiment kernels` */
+    unsigned needs;   /* CPU_* bits the kernel needs */
+    unsigned flags;   /* KERNEL_* */
+    gemm_fn run;
+} gemm_kernel;
+
+/* Activation family.  Shapes: B rows (the batch), N or C columns, row stride ld. */
+typedef struct {
+    float lr, beta1, beta2, eps;
+    float bias_corr1, bias_corr2; /* 1 - beta1^t, 1 - beta2^t for step t >= 1 */
+} adam_params;
+
+typedef struct {
+    const char *name, *desc;
+    unsigned needs;
+    /* Y[b][n] += bias[n], then Y = max(Y, 0) when relu.  Y is B x N, stride ldy. */
+    void (*bias_act)(int B, int N, const float *bias, bool relu, float *Y, int ldy);
+    /* dY[i] = 0 where Y[i] <= 0 (Y the ReLU output); n contiguous floats. */
+    void (*relu_bwd)(size_t n, const float *Y, float *dY);
+    /* db[n] += sum over b of dY[b][n].  dY is B x N, contiguous. */
+    void (*bias_grad)(int B, int N, const float *dY, float *db);
+    /* Row-wise softmax of the logits Z (B x C, contiguous) into P (B x C).
+     * Returns the summed cross-entropy -log P[b][label[b]] over the rows (computed
+     * with log-sum-exp, so it is finite for any finite Z) and writes each row's
+     * argmax into pred[b] (first index on ties). */
+    double (*softmax_xent)(int B, int C, const float *Z, const uint8_t *label,
+                           float *P, uint8_t *pred);
+    /* dZ = scale * (P - onehot(label)).  P and dZ are B x C, contiguous; may alias. */
+    void (*xent_bwd)(int B, int C, const float *P, const uint8_t *label, float scale,
+                     float *dZ);
+    /* SGD with momentum mu (mu == 0: plain SGD, vel unused):
+     *   vel = mu*vel - lr*g;  p += vel          (Keras' SGD(momentum=mu)) */
+    void (*sgd)(size_t n, float *p, const float *g, float *vel, float lr, float mu);
+    /* Adam (Kingma & Ba, in the form Keras uses, epsilon outside the correction):
+     *   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
+     *   p -= lr * sqrt(bc2)/bc1 * m / (sqrt(v) + eps) */
+    void (*adam)(size_t n, float *p, const float *g, float *m, float *v,
+                 const adam_params *a);
+} act_kernel;
+
+/* Tables, for listing (`./experiment kernels`, the benchmark, the tests). */
+const gemm_kernel *gemm_table(size_t *n);
+const act_kernel *act_table(size_t *n);
+
+/* Looks `name` up ("auto" picks the fastest this CPU runs).  On failure returns
+ * NULL and writes the reason, with a hint, into why. */
+const gemm_kernel *gemm_select(const char *name, char *why, size_t why_len);
+const act_kernel *act_select(const char *name, char *why, size_t why_len);
+/* True when this CPU has every feature in `needs`. */
+bool kernel_runs_here(unsigned needs);
+
+/* Threads for the threaded kernels (ours and the reference library's); n <= 0
+ * means every core.  Returns the number now in force. */
+int kernels_set_threads(int n);
+int kernels_max_threads(void);
+
+#endif
