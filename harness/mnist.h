@@ -24,8 +24,10 @@ typedef struct {
 
 #define MNIST_CLASSES 10
 
-/* Reads one IDX file of unsigned bytes with `want_dims` dimensions into a fresh
- * buffer (*data, free()), its sizes into dims[0..want_dims-1].  0 or -1 + err. */
+/* Reads one IDX file of unsigned bytes with `want_dims` (1..4) dimensions into a
+ * fresh buffer (*data, free()), its sizes into dims[0..want_dims-1].  Each size must
+ * be 1..2^24 and their product at most 2^31-1, and the file must end right after the
+ * data.  0, or -1 with err set and *data NULL. */
 int mnist_read_idx(const char *path, int want_dims, uint8_t **data, int *dims,
                    char *err, size_t err_len);
 

@@ -4,7 +4,7 @@
  *   gemm        C = alpha*op(A)*op(B) + beta*C, float, row-major, BLAS semantics;
  *   activation  everything element- or row-wise the trainer runs: bias + ReLU,
  *               ReLU backward, bias gradient, softmax + cross-entropy forward and
- *               backward, and the optimizer updates.
+ *               backward, the optimizer updates and the weight average.
  * Tables run slowest to fastest; `auto` picks the last entry this CPU runs that is
  * not an external reference. `naive` (gemm) and `scalar` (activation) are the
  * references every other entry is tested against. A new kernel is one .c file,
@@ -33,12 +33,21 @@ void cpu_features_str(unsigned mask, char *buf, size_t len);
 /* GEMM, row-major:  C = alpha*op(A)*op(B) + beta*C
  *   op(A) is M x K: A is M x K with lda >= K, or K x M with lda >= M when ta.
  *   op(B) is K x N: B is K x N with ldb >= N, or N x K with ldb >= K when tb.
- *   C is M x N with ldc >= N.  M, N >= 0; K >= 0 (K == 0 scales C by beta).
+ *   C is M x N with ldc >= N.  M, N >= 0; K >= 0.  K == 0 or alpha == 0: C = beta*C,
+ *   A and B not read (the BLAS quick return; gemm_trivial in impl.h does it).
  *   beta == 0: C is write-only and may hold NaN (the BLIS contract).
  *   Cells of C outside the M x N block (the ldc padding) are never touched. */
 typedef void (*gemm_fn)(bool ta, bool tb, int M, int N, int K, float alpha,
                         const float *A, int lda, const float *B, int ldb,
                         float beta, float *C, int ldc);
+
+/* Fused forward layer, the GEMM epilogue: C = A·B + bias (bias broadcast over the
+ * rows), then max(C, 0) when relu, applied while C is still in registers.
+ * A is M x K (lda >= K), B is K x N (ldb >= N), C is M x N (ldc >= N); C is
+ * write-only.  Same result as run(false, false, M, N, K, 1, A, lda, B, ldb, 0, C,
+ * ldc) followed by the activation set's bias_act. */
+typedef void (*gemm_bias_act_fn)(int M, int N, int K, const float *A, int lda, const float *B,
+                                 int ldb, const float *bias, bool relu, float *C, int ldc);
 
 enum {
     KERNEL_THREADED = 1u << 0,  /* uses kernels_set_threads() threads */
@@ -51,6 +60,7 @@ typedef struct {
     unsigned needs;   /* CPU_* bits the kernel needs */
     unsigned flags;   /* KERNEL_* */
     gemm_fn run;
+    gemm_bias_act_fn bias_act; /* NULL: the trainer calls run, then the activation set */
 } gemm_kernel;
 
 /* Activation family.  Shapes: B rows (the batch), N or C columns, row stride ld. */
@@ -85,6 +95,8 @@ typedef struct {
      *   p -= lr * sqrt(bc2)/bc1 * m / (sqrt(v) + eps) */
     void (*adam)(size_t n, float *p, const float *g, float *m, float *v,
                  const adam_params *a);
+    /* Weight averaging (Keras' use_ema): avg = mu*avg + (1-mu)*p, n floats. */
+    void (*ema)(size_t n, float *avg, const float *p, float mu);
 } act_kernel;
 
 /* Tables, for listing (`./experiment kernels`, the benchmark, the tests). */

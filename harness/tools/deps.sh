@@ -4,7 +4,7 @@
 set -eu
 
 pkgs=${*:-"build-essential clang libinih-dev zlib1g-dev libcriterion-dev libbenchmark-dev
-libopenblas-dev gnuplot-nox"}
+libopenblas-dev libdnnl-dev gnuplot-nox jq"}
 
 missing=
 for p in $pkgs; do

@@ -1,0 +1,59 @@
+/* config.h: the experiment configuration, read from INI files with inih.
+ *
+ * Every key is a row of one table (config.c): its section, name, type, range
+ * and default.  The same table parses INI files, `--set section.key=value`,
+ * the configuration stored in a checkpoint, and writes the `section.key`
+ * columns of the CSV files, so a new key is one row.  Every value is checked
+ * when it is set; errors name the file, the line and the key. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MLP_MAX_LAYERS 16 /* weight layers; sizes has one more entry */
+
+typedef struct {
+    /* [experiment] */
+    char name[64];      /* results go to results/<name>/ */
+    uint64_t seed;      /* initialization, shuffling */
+    /* [data] */
+    char dataset[32];   /* mnist | fashion-mnist */
+    char data_dir[512]; /* "" = the data set's default folder */
+    double val_split;   /* fraction held out from the end of the training set */
+    /* [model] */
+    int n_sizes;        /* layers: D, hidden..., C */
+    int sizes[MLP_MAX_LAYERS + 1];
+    /* [train] */
+    char optimizer[16]; /* sgd | momentum | adam */
+    double lr, momentum;
+    double ema;         /* weight averaging for evaluation; 0 = off */
+    int batch, epochs;
+    /* [kernels] */
+    char gemm[32], activation[32]; /* table names or "auto" */
+    int threads;                   /* 0 = every core */
+} cfg;
+
+void cfg_defaults(cfg *c);
+
+/* Reads an INI file over *c.  On error returns -1 with "FILE:LINE: message". */
+int cfg_load_file(cfg *c, const char *path, char *err, size_t err_len);
+
+/* Applies one "section.key=value" (as given to --set, or stored in a checkpoint).
+ * -1 + err on error. */
+int cfg_set(cfg *c, const char *assignment, char *err, size_t err_len);
+
+/* Sets one key from its text value, checking type and range. */
+int cfg_set_key(cfg *c, const char *section, const char *key, const char *value,
+                char *err, size_t err_len);
+
+/* The keys in table order, for CSV columns and checkpoints: name i is
+ * "section.key"; cfg_format writes key i's value as cfg_set_key reads it. */
+size_t cfg_n_keys(void);
+const char *cfg_key_name(size_t i);
+void cfg_format(const cfg *c, size_t i, char *buf, size_t len);
+
+/* The folder the data set is read from: data_dir, or the data set's default. */
+const char *cfg_data_dir(const cfg *c);
+
+#endif

@@ -1,0 +1,83 @@
+/* mlp.h: a multi-layer perceptron with ReLU hidden layers and a softmax output,
+ * trained with cross-entropy, running every GEMM and activation through the
+ * kernel tables of kernels.h (the trainer never names an implementation).
+ *
+ * Dimensions: B batch, D inputs (784), H hidden width, C classes (10).
+ * Layer l maps sizes[l] -> sizes[l+1]:  act[l+1] = relu(act[l] · W[l] + b[l]),
+ * without the ReLU on the last layer, whose act[L] holds the logits; their
+ * softmax goes to probs.  W[l] is (sizes[l], sizes[l+1]) row-major, so the three
+ * GEMMs per layer are forward X·W, backward-weight Xᵀ·dY and backward-input dY·Wᵀ.
+ *
+ * Parameters, gradients and the two optimizer states each live in one flat
+ * buffer (W0 b0 W1 b1 ...) that the named pointers index into, so an optimizer
+ * step is one call over n_params (llm.c, kann).  Backward adds into the
+ * gradients; mlp_zero_grad clears them once per step. */
+#ifndef MLP_H
+#define MLP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "kernels.h"
+#include "util.h"
+
+typedef enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM } mlp_optimizer;
+
+typedef struct {
+    mlp_optimizer kind;
+    float lr, momentum;           /* momentum: OPT_MOMENTUM only */
+    float beta1, beta2, eps;      /* OPT_ADAM: Keras' defaults 0.9, 0.999, 1e-7 */
+    float ema;                    /* > 0: keep avg = ema*avg + (1-ema)*params after each
+                                     step (Keras' use_ema, ema_momentum) */
+} mlp_opt;
+
+typedef struct {
+    int n_layers;                   /* L weight layers */
+    int sizes[MLP_MAX_LAYERS + 1];  /* D, H..., C */
+    size_t n_params;
+    float *params, *grads;          /* (n_params) each, 64-byte aligned */
+    float *state1, *state2;         /* (n_params): SGD velocity or Adam m; Adam v */
+    float *avg;                     /* (n_params): moving average of params (mlp_opt.ema) */
+    float *w[MLP_MAX_LAYERS];       /* (sizes[l], sizes[l+1]) into params */
+    float *b[MLP_MAX_LAYERS];       /* (sizes[l+1]) into params */
+    float *gw[MLP_MAX_LAYERS];      /* like w, into grads */
+    float *gb[MLP_MAX_LAYERS];      /* like b, into grads */
+    int max_batch;                  /* rows the activation buffers hold */
+    float *act[MLP_MAX_LAYERS + 1]; /* act[l]: (max_batch, sizes[l]); act[0] unused (input) */
+    float *dact[MLP_MAX_LAYERS + 1];/* gradients of act[1..L], same shapes */
+    float *probs;                   /* (max_batch, C) softmax of the last forward */
+    uint8_t *pred;                  /* (max_batch) argmax of the last forward */
+    long step;                      /* optimizer steps taken (Adam's t) */
+    const gemm_kernel *gemm;
+    const act_kernel *ak;
+} mlp_model;
+
+/* Allocates a model for sizes[0..n_sizes-1] and batches up to max_batch, with
+ * zero parameters (mlp_init_he fills them).  0, or -1 + err. */
+int mlp_create(mlp_model *m, int n_sizes, const int *sizes, int max_batch,
+               const gemm_kernel *gemm, const act_kernel *ak, char *err, size_t err_len);
+void mlp_free(mlp_model *m);
+
+/* He-uniform weights U(-sqrt(6/fan_in), +sqrt(6/fan_in)), zero biases. */
+void mlp_init_he(mlp_model *m, rng_state *r);
+
+/* Forward pass of B <= max_batch rows of X (B, D): probabilities in probs,
+ * argmax in pred.  Returns the summed cross-entropy over the rows. */
+double mlp_forward(mlp_model *m, const float *X, const uint8_t *y, int B);
+
+/* Backward pass after mlp_forward on the same X, y: adds the gradient of the
+ * mean loss over the B rows into grads. */
+void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B);
+
+void mlp_zero_grad(mlp_model *m);
+/* One optimizer step from grads; then, when o->ema > 0, the average update. */
+void mlp_step(mlp_model *m, const mlp_opt *o);
+/* Exchanges params and avg, so that the averaged weights are evaluated (and
+ * swapped back by a second call). */
+void mlp_swap_average(mlp_model *m);
+
+/* mlp_opt for the [train] section of a configuration. */
+mlp_opt mlp_opt_from_cfg(const cfg *c);
+
+#endif

@@ -1,0 +1,57 @@
+/* train.h: the training loop (mini-batches, reshuffled every epoch from a seeded
+ * RNG, Keras-style running metrics) and evaluation (loss, accuracy, confusion
+ * matrix) of an mlp_model over a data set held in memory. */
+#ifndef TRAIN_H
+#define TRAIN_H
+
+#include "mlp.h"
+#include "mnist.h"
+
+typedef struct {
+    int n, d;         /* rows, inputs per row */
+    const float *x;   /* (n, d) */
+    const uint8_t *y; /* (n) */
+} data_view;
+
+/* Rows [from, to) of a loaded set. */
+data_view data_rows(const mnist_set *s, int from, int to);
+
+typedef struct {
+    int epoch;                    /* 1-based */
+    double train_loss, train_acc; /* running means over the epoch's batches, as Keras */
+    double val_loss, val_acc;     /* after the epoch; NaN without a validation set */
+    double seconds;               /* training pass and validation */
+} epoch_stats;
+
+typedef struct {
+    int n;
+    double loss, acc; /* mean cross-entropy, fraction correct */
+    long confusion[MNIST_CLASSES][MNIST_CLASSES]; /* [true][predicted] */
+} eval_result;
+
+/* Called after each batch (for a progress bar) and after each epoch. */
+typedef void (*batch_fn)(int epoch, int step, int steps, double loss, double acc,
+                         double seconds, void *ctx);
+typedef void (*epoch_fn)(const epoch_stats *s, void *ctx);
+
+typedef struct {
+    int epochs, batch;
+    mlp_opt opt;
+    rng_state *rng; /* shuffling */
+    batch_fn on_batch; /* may be NULL */
+    epoch_fn on_epoch; /* may be NULL */
+    void *ctx;
+} train_opts;
+
+/* Trains m on train, evaluating on val (n == 0: none) after each epoch; the
+ * statistics of each epoch go to hist[0..epochs-1].  With o->opt.ema > 0 the
+ * validation uses the averaged weights, and they replace params at the end.  Returns 0, or 1 when the
+ * loss became NaN or infinite (err says where; the model is then unusable). */
+int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
+              epoch_stats *hist, char *err, size_t err_len);
+
+/* Evaluates m on d in chunks of m->max_batch rows; pred (d.n), if not NULL,
+ * receives every prediction. */
+void train_evaluate(mlp_model *m, data_view d, eval_result *r, uint8_t *pred);
+
+#endif

@@ -1,0 +1,206 @@
+/* registry.c: the kernel tables and the choice among them at run time: CPU
+ * feature detection (once, cached), lookup by name with `auto` and clear
+ * messages, and the thread count of the threaded kernels.  It holds no kernel
+ * code: a new kernel is one row in a table here and its declaration in impl.h. */
+#include <cblas.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "impl.h"
+
+/* Tables run slowest to fastest: `auto` takes the last row this CPU runs that is
+ * not KERNEL_REFERENCE.  Columns: name, desc, needs, flags, run, bias_act (the
+ * fused forward layer, NULL when the kernel has none). */
+static const gemm_kernel gemm_kernels[] = {
+    {"naive", "reference: triple loop, dot products in double", 0, 0, gemm_naive, NULL},
+    {"blocked", "cache-blocked portable C, 6x8 tile vectorized by the compiler", 0, 0,
+     gemm_blocked, NULL},
+    {"openblas", "OpenBLAS cblas_sgemm, the external yardstick", 0,
+     KERNEL_REFERENCE | KERNEL_THREADED, gemm_openblas, NULL},
+};
+
+/* One activation set per row: name, desc, needs; the seven functions come from
+ * the name (see ACT_DECLARE in impl.h). */
+#define ACT_ROW(impl, desc, needs)                                                     \
+    {#impl, desc, needs, bias_act_##impl, relu_bwd_##impl, bias_grad_##impl,          \
+     softmax_xent_##impl, xent_bwd_##impl, sgd_##impl, adam_##impl, ema_##impl}
+
+static const act_kernel act_kernels[] = {
+    ACT_ROW(scalar, "plain C loops, the reference", 0),
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* CPU_* bit, the name __builtin_cpu_supports knows it by (also the name printed). */
+#define CPU_FEATURE_LIST                                                               \
+    X(CPU_AVX2, "avx2")                                                                \
+    X(CPU_FMA, "fma")                                                                  \
+    X(CPU_AVX512F, "avx512f")                                                          \
+    X(CPU_AVX512VL, "avx512vl")                                                        \
+    X(CPU_AVX512BW, "avx512bw")                                                        \
+    X(CPU_AVX512DQ, "avx512dq")
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} cpu_feature_names[] = {
+#define X(bit, name) {bit, name},
+    CPU_FEATURE_LIST
+#undef X
+};
+
+unsigned cpu_features(void)
+{
+    const unsigned known = 1u << 31; /* set once the cache holds the answer */
+    static atomic_uint cache;
+    unsigned f = atomic_load_explicit(&cache, memory_order_relaxed);
+    if (f & known)
+        return f & ~known;
+    __builtin_cpu_init();
+    f = known;
+#define X(bit, name)                                                                   \
+    if (__builtin_cpu_supports(name))                                                  \
+        f |= bit;
+    CPU_FEATURE_LIST
+#undef X
+    atomic_store_explicit(&cache, f, memory_order_relaxed);
+    return f & ~known;
+}
+
+void cpu_features_str(unsigned mask, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < COUNT(cpu_feature_names); i++) {
+        if (!(mask & cpu_feature_names[i].bit))
+            continue;
+        int w = snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+                         cpu_feature_names[i].name);
+        if (w < 0 || (size_t)w >= len - used) {
+            buf[used] = '\0'; /* truncated: whole names only */
+            return;
+        }
+        used += (size_t)w;
+    }
+    if (used == 0)
+        snprintf(buf, len, "none");
+}
+
+bool kernel_runs_here(unsigned needs)
+{
+    return (cpu_features() & needs) == needs;
+}
+
+const gemm_kernel *gemm_table(size_t *n)
+{
+    *n = COUNT(gemm_kernels);
+    return gemm_kernels;
+}
+
+const act_kernel *act_table(size_t *n)
+{
+    *n = COUNT(act_kernels);
+    return act_kernels;
+}
+
+/* What the lookup needs to know of one row, whichever family it comes from. */
+typedef struct {
+    const char *name;
+    unsigned needs, flags;
+} row_info;
+
+static row_info gemm_row(size_t i)
+{
+    return (row_info){gemm_kernels[i].name, gemm_kernels[i].needs, gemm_kernels[i].flags};
+}
+
+static row_info act_row(size_t i)
+{
+    return (row_info){act_kernels[i].name, act_kernels[i].needs, 0};
+}
+
+/* Index of `name` among the n rows of `family` ("gemm", "activation": also the
+ * .ini key the hint names), or -1 with the reason in why.  NULL or "auto" is the
+ * last row this CPU runs that is not KERNEL_REFERENCE, else row 0: the reference
+ * (naive, scalar), which needs nothing. */
+static long find_row(const char *family, const char *name, size_t n, row_info (*row)(size_t),
+                     char *why, size_t why_len)
+{
+    char tmp[1];
+    if (!why || why_len == 0) {
+        why = tmp;
+        why_len = sizeof tmp;
+    }
+    if (!name || strcmp(name, "auto") == 0) {
+        size_t i = n - 1;
+        while (i > 0 && (!kernel_runs_here(row(i).needs) || (row(i).flags & KERNEL_REFERENCE)))
+            i--;
+        return (long)i;
+    }
+    for (size_t i = 0; i < n; i++) {
+        row_info r = row(i);
+        if (strcmp(name, r.name) != 0)
+            continue;
+        if (kernel_runs_here(r.needs))
+            return (long)i;
+        char needs[128], has[128];
+        cpu_features_str(r.needs, needs, sizeof needs);
+        cpu_features_str(cpu_features(), has, sizeof has);
+        snprintf(why, why_len, "%s '%s' needs %s; this CPU has %s (try %s = auto)", family,
+                 name, needs, has, family);
+        return -1;
+    }
+    int used = snprintf(why, why_len, "unknown %s kernel '%s' (choose from: auto", family, name);
+    for (size_t i = 0; i < n && used >= 0 && (size_t)used < why_len; i++)
+        used += snprintf(why + used, why_len - (size_t)used, " %s", row(i).name);
+    if (used >= 0 && (size_t)used < why_len)
+        snprintf(why + used, why_len - (size_t)used, ")");
+    return -1;
+}
+
+const gemm_kernel *gemm_select(const char *name, char *why, size_t why_len)
+{
+    long i = find_row("gemm", name, COUNT(gemm_kernels), gemm_row, why, why_len);
+    return i < 0 ? NULL : &gemm_kernels[i];
+}
+
+const act_kernel *act_select(const char *name, char *why, size_t why_len)
+{
+    long i = find_row("activation", name, COUNT(act_kernels), act_row, why, why_len);
+    return i < 0 ? NULL : &act_kernels[i];
+}
+
+int kernels_set_threads(int n)
+{
+    if (n <= 0) {
+#ifdef _OPENMP
+        n = omp_get_num_procs();
+#else
+        long procs = sysconf(_SC_NPROCESSORS_ONLN);
+        n = procs > 0 ? (int)procs : 1;
+#endif
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+    openblas_set_num_threads(n);
+    return kernels_max_threads();
+}
+
+/* With OpenMP, what our threaded kernels use; without, OpenBLAS's count (ours
+ * then run on one thread). */
+int kernels_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return openblas_get_num_threads();
+#endif
+}

@@ -1,0 +1,225 @@
+/* test_mlp.c: the MLP through every kernel set this CPU runs: a finite-difference
+ * gradient check, optimizer steps against hand-computed values, loss curves
+ * against naive's, and a short training run that must learn a synthetic task. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlp.h"
+#include "train.h"
+
+/* The kernel sets: every runnable gemm with the scalar activations, and every
+ * runnable activation set with naive gemm. */
+typedef struct {
+    const gemm_kernel *g;
+    const act_kernel *a;
+} kernel_set;
+
+static int kernel_sets(kernel_set *out, int max) {
+    size_t ng, na;
+    const gemm_kernel *g = gemm_table(&ng);
+    const act_kernel *a = act_table(&na);
+    int n = 0;
+    for (size_t i = 0; i < ng && n < max; i++)
+        if (kernel_runs_here(g[i].needs)) out[n++] = (kernel_set){&g[i], &a[0]};
+    for (size_t j = 1; j < na && n < max; j++)
+        if (kernel_runs_here(a[j].needs)) out[n++] = (kernel_set){&g[0], &a[j]};
+    return n;
+}
+
+static void make_model(mlp_model *m, const int *sizes, int n_sizes, int batch, kernel_set k,
+                       uint64_t seed) {
+    char err[256];
+    cr_assert_eq(mlp_create(m, n_sizes, sizes, batch, k.g, k.a, err, sizeof err), 0, "%s", err);
+    rng_state r;
+    rng_seed(&r, seed);
+    mlp_init_he(m, &r);
+    /* Nonzero biases, so that their gradients are checked through real values. */
+    for (int l = 0; l < m->n_layers; l++)
+        for (int j = 0; j < sizes[l + 1]; j++) m->b[l][j] = (float)(0.1 * (rng_uniform(&r) - 0.5));
+}
+
+static double mean_loss(mlp_model *m, const float *X, const uint8_t *y, int B) {
+    return mlp_forward(m, X, y, B) / B;
+}
+
+/* Central differences of the mean loss, one parameter at a time (kann's
+ * kad_check_grad, but failing the test instead of printing). */
+Test(mlp, gradient_matches_finite_differences) {
+    const int sizes[] = {5, 4, 3}, B = 2;
+    const float X[] = {0.5f, -1.0f, 0.25f, 2.0f, -0.75f, 1.5f, 0.3f, -0.2f, 0.9f, -1.1f};
+    const uint8_t y[] = {2, 0};
+    kernel_set sets[16];
+    int n = kernel_sets(sets, 16);
+    cr_assert_geq(n, 1);
+    for (int s = 0; s < n; s++) {
+        mlp_model m;
+        make_model(&m, sizes, 3, B, sets[s], 11);
+        mlp_zero_grad(&m);
+        mean_loss(&m, X, y, B);
+        mlp_backward(&m, X, y, B);
+        const float eps = 1e-3f;
+        for (size_t i = 0; i < m.n_params; i++) {
+            float saved = m.params[i];
+            m.params[i] = saved + eps;
+            double up = mean_loss(&m, X, y, B);
+            m.params[i] = saved - eps;
+            double down = mean_loss(&m, X, y, B);
+            m.params[i] = saved;
+            double numeric = (up - down) / (2 * eps), analytic = m.grads[i];
+            cr_assert_leq(fabs(numeric - analytic), 2e-3 + 1e-2 * fabs(analytic),
+                          "gemm %s, activation %s: parameter %zu: backward %g, finite difference %g",
+                          sets[s].g->name, sets[s].a->name, i, analytic, numeric);
+        }
+        mlp_free(&m);
+    }
+}
+
+/* Backward adds into the gradients: two passes give twice one. */
+Test(mlp, backward_accumulates) {
+    const int sizes[] = {5, 4, 3};
+    const float X[] = {0.5f, -1.0f, 0.25f, 2.0f, -0.75f};
+    const uint8_t y[] = {1};
+    kernel_set k;
+    kernel_sets(&k, 1);
+    mlp_model m;
+    make_model(&m, sizes, 3, 1, k, 3);
+    mlp_zero_grad(&m);
+    mlp_forward(&m, X, y, 1);
+    mlp_backward(&m, X, y, 1);
+    float *once = malloc(m.n_params * sizeof(float));
+    memcpy(once, m.grads, m.n_params * sizeof(float));
+    mlp_backward(&m, X, y, 1);
+    for (size_t i = 0; i < m.n_params; i++) cr_assert_float_eq(m.grads[i], 2 * once[i], 1e-6);
+    free(once);
+    mlp_free(&m);
+}
+
+/* One step of each optimizer from a known gradient, against Keras' formulas
+ * worked by hand for a parameter 1.0 with gradient 0.5. */
+Test(mlp, optimizer_steps_by_hand) {
+    const int sizes[] = {1, 1};
+    kernel_set sets[16];
+    int n = kernel_sets(sets, 16);
+    for (int s = 0; s < n; s++) {
+        mlp_model m;
+        char err[256];
+        cr_assert_eq(mlp_create(&m, 2, sizes, 1, sets[s].g, sets[s].a, err, sizeof err), 0);
+        /* params: w = 1.0, b = -2.0; grads 0.5 and -0.25 */
+        struct { mlp_opt o; float w1, w2; } cases[] = {
+            /* sgd: w - lr*g */
+            {{.kind = OPT_SGD, .lr = 0.1f}, 0.95f, 0.90f},
+            /* momentum 0.9: v1 = -0.05, w1 = 0.95; v2 = -0.045 - 0.05 = -0.095, w2 = 0.855 */
+            {{.kind = OPT_MOMENTUM, .lr = 0.1f, .momentum = 0.9f}, 0.95f, 0.855f},
+            /* adam: m1 = 0.05, v1 = 0.00025, step lr*sqrt(1-b2)/(1-b1) * m/(sqrt(v)+eps)
+             * = 0.1 * 0.0316228/0.1 * 0.05/(0.0158114+1e-7) = 0.0999994 -> 0.9000006;
+             * t=2: m = 0.095, v = 0.00049975, lr_t = 0.1*sqrt(0.001999)/0.19 = 0.0235321,
+             * step = 0.0235321 * 0.095/(0.0223551+1e-7) = 0.0999995 -> 0.8000011 */
+            {{.kind = OPT_ADAM, .lr = 0.1f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-7f},
+             0.9000006f, 0.8000011f},
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            memset(m.state1, 0, 2 * sizeof(float));
+            memset(m.state2, 0, 2 * sizeof(float));
+            m.step = 0;
+            m.params[0] = 1.0f;
+            m.params[1] = -2.0f;
+            for (int t = 0; t < 2; t++) {
+                m.grads[0] = 0.5f;
+                m.grads[1] = -0.25f;
+                mlp_step(&m, &cases[c].o);
+                cr_assert_float_eq(m.params[0], t ? cases[c].w2 : cases[c].w1, 2e-6,
+                                   "activation %s, optimizer %d, step %d: w = %.7f", sets[s].a->name,
+                                   (int)cases[c].o.kind, t + 1, m.params[0]);
+            }
+        }
+        mlp_free(&m);
+    }
+}
+
+/* A synthetic task: class k lights up inputs 3k..3k+2, plus noise. */
+#define SYN_D 16
+#define SYN_C 4
+#define SYN_N 256
+static void synthetic(float *x, uint8_t *y, uint64_t seed) {
+    rng_state r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < SYN_N; i++) {
+        y[i] = (uint8_t)(i % SYN_C);
+        for (int j = 0; j < SYN_D; j++) x[i * SYN_D + j] = (float)(0.3 * rng_uniform(&r));
+        for (int j = 0; j < 3; j++) x[i * SYN_D + 3 * y[i] + j] += 0.7f;
+    }
+}
+
+static double train_synthetic(kernel_set k, int epochs, epoch_stats *hist, double *test_acc) {
+    static float x[SYN_N * SYN_D];
+    static uint8_t y[SYN_N];
+    synthetic(x, y, 5);
+    const int sizes[] = {SYN_D, 12, 8, SYN_C};
+    mlp_model m;
+    make_model(&m, sizes, 4, 64, k, 9);
+    rng_state r;
+    rng_seed(&r, 1);
+    train_opts o = {.epochs = epochs, .batch = 16, .rng = &r,
+                    .opt = {.kind = OPT_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-7f}};
+    data_view train = {.n = 192, .d = SYN_D, .x = x, .y = y};
+    data_view val = {.n = 64, .d = SYN_D, .x = x + 192 * SYN_D, .y = y + 192};
+    char err[256];
+    cr_assert_eq(train_fit(&m, train, val, &o, hist, err, sizeof err), 0, "%s", err);
+    eval_result res;
+    train_evaluate(&m, val, &res, NULL);
+    *test_acc = res.acc;
+    mlp_free(&m);
+    return hist[epochs - 1].train_loss;
+}
+
+Test(mlp, learns_synthetic_task_perfectly) {
+    kernel_set sets[16];
+    int n = kernel_sets(sets, 16);
+    for (int s = 0; s < n; s++) {
+        epoch_stats hist[30];
+        double acc;
+        train_synthetic(sets[s], 30, hist, &acc);
+        cr_assert_eq(acc, 1.0, "gemm %s, activation %s: held-out accuracy %.4f", sets[s].g->name,
+                     sets[s].a->name, acc);
+        cr_assert_eq(hist[29].train_acc, 1.0);
+        cr_assert_lt(hist[29].train_loss, hist[0].train_loss / 10);
+    }
+}
+
+/* llm.c's test_gpt2 idea: each kernel set's loss curve follows naive's. */
+Test(mlp, loss_curves_match_naive) {
+    kernel_set sets[16];
+    int n = kernel_sets(sets, 16);
+    epoch_stats ref[5], got[5];
+    double acc;
+    train_synthetic(sets[0], 5, ref, &acc);
+    for (int s = 1; s < n; s++) {
+        train_synthetic(sets[s], 5, got, &acc);
+        for (int e = 0; e < 5; e++)
+            cr_assert_leq(fabs(got[e].train_loss - ref[e].train_loss), 1e-3 * ref[e].train_loss,
+                          "gemm %s, activation %s, epoch %d: loss %.7f, naive %.7f", sets[s].g->name,
+                          sets[s].a->name, e + 1, got[e].train_loss, ref[e].train_loss);
+    }
+}
+
+Test(mlp, divergence_is_reported) {
+    kernel_set k;
+    kernel_sets(&k, 1);
+    static float x[SYN_N * SYN_D];
+    static uint8_t y[SYN_N];
+    synthetic(x, y, 5);
+    const int sizes[] = {SYN_D, 8, SYN_C};
+    mlp_model m;
+    make_model(&m, sizes, 3, 16, k, 9);
+    rng_state r;
+    rng_seed(&r, 1);
+    train_opts o = {.epochs = 1, .batch = 16, .rng = &r, .opt = {.kind = OPT_SGD, .lr = 1e30f}};
+    epoch_stats hist[1];
+    char err[256];
+    cr_assert_eq(train_fit(&m, (data_view){SYN_N, SYN_D, x, y}, (data_view){0}, &o, hist, err,
+                           sizeof err), 1);
+    cr_assert(strstr(err, "diverged"), "%s", err);
+    mlp_free(&m);
+}
