@@ -1,6 +1,7 @@
 /* act_scalar.c: the `scalar` activation set, plain C loops for everything element-
  * or row-wise the trainer runs: bias + ReLU, ReLU backward, bias gradient, softmax
- * + cross-entropy forward and backward, SGD (with momentum) and Adam.  It is the
+ * + cross-entropy forward and backward, SGD (with momentum), Adam and the weight
+ * average.  It is the
  * reference every other activation set is tested against and runs on any CPU; it
  * is written to be obviously right, not fast (no intrinsics, no threads). */
 #include <math.h>
@@ -113,6 +114,8 @@ void adam_scalar(size_t n, float *p, const float *g, float *m, float *v, const a
     }
 }
 
+/* ema_scalar: avg = mu*avg + (1-mu)*p over n floats (Keras' use_ema average),
+ *   two roundings: the product mu*avg, then the sum with the product (1-mu)*p. */
 void ema_scalar(size_t n, float *avg, const float *p, float mu)
 {
     for (size_t i = 0; i < n; i++)

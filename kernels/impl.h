@@ -40,6 +40,8 @@ void gemm_openblas(bool ta, bool tb, int M, int N, int K, float alpha, const flo
     void ema_##impl(size_t n, float *avg, const float *p, float mu)
 
 ACT_DECLARE(scalar);
+ACT_DECLARE(avx2);
+ACT_DECLARE(avx512);
 
 /* Element (r, c) of op(X): X is row-major with leading dimension ld and is read
  * transposed when t, so gemm_at(A, lda, ta, i, k) is op(A)[i][k] and

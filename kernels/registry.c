@@ -32,6 +32,9 @@ static const gemm_kernel gemm_kernels[] = {
 
 static const act_kernel act_kernels[] = {
     ACT_ROW(scalar, "plain C loops, the reference", 0),
+    ACT_ROW(avx2, "AVX2+FMA, 8 floats per vector, polynomial expf", CPU_AVX2 | CPU_FMA),
+    ACT_ROW(avx512, "AVX-512, 16 floats per masked vector, polynomial expf",
+            CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ),
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
