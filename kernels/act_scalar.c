@@ -1,9 +1,9 @@
 /* act_scalar.c: the `scalar` activation set, plain C loops for everything element-
  * or row-wise the trainer runs: bias + ReLU, ReLU backward, bias gradient, softmax
  * + cross-entropy forward and backward, SGD (with momentum), Adam and the weight
- * average.  It is the
- * reference every other activation set is tested against and runs on any CPU; it
- * is written to be obviously right, not fast (no intrinsics, no threads). */
+ * average.  It is the reference every other activation set is tested against and
+ * runs on any CPU; it is written to be obviously right, not fast (no intrinsics,
+ * no threads). */
 #include <math.h>
 
 #include "impl.h"
