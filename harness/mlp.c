@@ -92,8 +92,13 @@ double mlp_forward(mlp_model *m, const float *X, const uint8_t *y, int B) {
     for (int l = 0; l < m->n_layers; l++) {
         int K = m->sizes[l], N = m->sizes[l + 1];
         float *out = m->act[l + 1];
-        m->gemm->run(false, false, B, N, K, 1.0f, in, K, m->w[l], N, 0.0f, out, N);
-        m->ak->bias_act(B, N, m->b[l], l + 1 < m->n_layers, out, N);
+        bool relu = l + 1 < m->n_layers;
+        if (m->gemm->bias_act) { /* the fused epilogue: C never leaves registers twice */
+            m->gemm->bias_act(B, N, K, in, K, m->w[l], N, m->b[l], relu, out, N);
+        } else {
+            m->gemm->run(false, false, B, N, K, 1.0f, in, K, m->w[l], N, 0.0f, out, N);
+            m->ak->bias_act(B, N, m->b[l], relu, out, N);
+        }
         in = out;
     }
     int C = m->sizes[m->n_layers];
