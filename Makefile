@@ -98,7 +98,7 @@ build/flags.stamp: FORCE
 	@echo '$(CC) $(CXX) $(ALL_CFLAGS) $(OMP)' | cmp -s - $@ || echo '$(CC) $(CXX) $(ALL_CFLAGS) $(OMP)' >$@
 
 clean:
-	rm -rf build experiment
+	rm -rf build experiment bench
 
 -include $(ALL_OBJS:.o=.d)
 

@@ -1,0 +1,208 @@
+#!/bin/sh
+# bench-report.sh: turns ./bench's Google Benchmark JSON into CSV and prints it as
+# tables.  It reads MAIN.json, plus EXTRA.json=KERNEL files (runs of the same
+# benchmark whose GEMM rows are renamed KERNEL, e.g. OpenBLAS forced to another
+# core type), and writes gemm.csv and act.csv next to MAIN.json.  It measures
+# nothing and draws nothing (plots/gflops.gp and plots/speedup.gp do); it needs
+# jq and a POSIX awk, not Python.
+#
+# Usage: sh harness/tools/bench-report.sh results/bench/gemm.json \
+#            [results/bench/gemm-openblas-skylakex.json=openblas-skylakex ...]
+#
+# gemm.csv, one row per kernel, thread count and shape, columns:
+#   kernel,threads   the table name (or onednn) and the threads it ran on
+#   series           kernel, plus /t<threads> for threaded rows: one line per plot series
+#   shape            square/n:<n> or <net>/<pass>/B:<batch>/L:<layer>
+#   M,N,K            the GEMM's dimensions
+#   gflops_median    median over the repetitions (GFLOP/s)
+#   gflops_best      GFLOP / the `min` time of the repetitions (best of N, as BLIS quotes)
+#   peak_isa         the measured FMA peak the row is held to: avx512 for avx512, omp,
+#                    onednn and OpenBLAS on an AVX-512 core (SkylakeX, Cooperlake,
+#                    SapphireRapids), avx2 for everything else; avx2 when the CPU has
+#                    no AVX-512 peak
+#   peak_gflops      that peak's best at the row's thread count
+#   pct_peak         100 * gflops_best / peak_gflops
+#   speedup_naive, speedup_openblas1   gflops_median over naive's or 1-thread OpenBLAS's
+#                    on the same shape (empty where that row was not run)
+# act.csv, one row per activation set, function and size:
+#   kernel,func,shape,elements,ns_median,ns_best,gbytes_per_s,gelems_per_s,speedup_scalar
+set -eu
+
+usage() {
+    echo "usage: sh harness/tools/bench-report.sh MAIN.json [EXTRA.json=KERNEL ...]" >&2
+    exit 2
+}
+[ $# -ge 1 ] || usage
+if ! command -v jq >/dev/null 2>&1; then
+    echo "bench-report: needs jq (Debian package jq; \`make deps\` installs it)" >&2
+    exit 2
+fi
+
+# A context line first (cpu, commit, OpenBLAS core, all-threads count, date), then
+# one TSV line per benchmark: kind, kernel, threads, shape, M, N, K, median and
+# min seconds per iteration, GFLOPS, bytes/s and items/s at the median,
+# OpenBLAS core, name prefix.  A benchmark that was skipped gives one line:
+# error, name prefix, message.  The time is the one the rates use: real time
+# for /real_time benchmarks, CPU time otherwise.
+# shellcheck disable=SC2016  # a jq program: its $names are jq's
+JQ_PROG='
+def secs: {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1}[.time_unit];
+def time: (if (.run_name | endswith("/real_time")) then .real_time else .cpu_time end) * secs;
+def parts: .run_name | sub("/real_time$"; "") | split("/");
+def shape: parts | .[2:] | if ((.[0] // "") | startswith("threads:")) then .[1:] else . end | join("/");
+def prefix: parts | (.[0:2] + (.[2:3] | map(select(startswith("threads:"))))) | join("/")
+    | if $rename != "" then sub("^gemm/[^/]+"; "gemm/" + $rename) else . end;
+(.context.openblas_corename // "") as $core
+| (["context", .context.cpu_model, .context.git_commit, $core, .context.threads_all,
+    .context.date] | @tsv),
+  (.benchmarks
+| group_by(.run_name)
+| sort_by(.[0].family_index, .[0].per_family_instance_index)
+| .[]
+| (map(select(.error_occurred == true)) | first) as $err
+| if $err then
+    ["error", ($err | prefix), $err.error_message]
+  else
+    ((map(select(.aggregate_name == "median")) | first)
+     // (map(select(.run_type == "iteration")) | sort_by(time) | .[(length - 1) / 2 | floor])) as $m
+    | ((map(select(.aggregate_name == "min")) | first)
+       // (map(select(.run_type == "iteration")) | min_by(time))) as $b
+    | ($m.run_name | split("/")[0]) as $kind
+    | [$kind,
+       (if $kind == "gemm" and $rename != "" then $rename else $m.label end),
+       $m.threads, ($m | shape), $m.M, $m.N, $m.K, ($m | time), ($b | time),
+       $m.GFLOPS, $m.bytes_per_second, $m.items_per_second, $core, ($m | prefix)]
+  end
+| @tsv)'
+
+# shellcheck disable=SC2016  # an awk program: its $n are fields
+AWK_PROG='
+function isa_of(kernel, core) {
+    if (kernel ~ /^openblas/)
+        return tolower(core) ~ /skylakex|cooperlake|sapphirerapids/ ? "avx512" : "avx2"
+    if (kernel == "avx512" || kernel == "omp" || kernel == "onednn")
+        return "avx512"
+    return "avx2"
+}
+function num(x, fmt) { return x == "" ? "" : sprintf(fmt, x) }
+function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : a / b }
+$1 == "context" {
+    if (!context++)
+        printf "cpu %s, commit %s, OpenBLAS core %s, all threads = %s, %s\n\n", $2, $3, $4, $5, $6
+    next
+}
+$1 == "error" {
+    key = $2 SUBSEP $3
+    if (!(key in nerr))
+        errs[++nerrs] = key
+    nerr[key]++
+    next
+}
+{
+    n++
+    kind[n] = $1; kern[n] = $2; thr[n] = $3; shape[n] = $4; M[n] = $5; N[n] = $6; K[n] = $7
+    tmed[n] = $8; tmin[n] = $9; gf[n] = $10; bps[n] = $11; ips[n] = $12; core[n] = $13
+    pre[n] = $14
+    best[n] = (gf[n] != "" && tmin[n] > 0) ? gf[n] * tmed[n] / tmin[n] : ""
+    if (kind[n] == "peak") {
+        peak[kern[n], thr[n]] = best[n]
+        peak_med[kern[n], thr[n]] = gf[n]
+    }
+    if (kind[n] == "gemm" && kern[n] == "naive")
+        naive[shape[n]] = gf[n]
+    if (kind[n] == "gemm" && kern[n] == "openblas" && thr[n] == 1)
+        ob1[shape[n]] = gf[n]
+    if (kind[n] == "act" && kern[n] == "scalar")
+        scalar[shape[n]] = tmed[n]
+    if ((kind[n], shape[n]) in seen)
+        next
+    seen[kind[n], shape[n]] = 1
+    order[kind[n], ++nshapes[kind[n]]] = shape[n]
+}
+END {
+    print "peak FP32 FMA (GFLOP/s, median / best):"
+    for (i = 1; i <= n; i++)
+        if (kind[i] == "peak")
+            printf "  %-7s threads %-3s %9.1f / %9.1f\n", kern[i], thr[i], gf[i], best[i]
+
+    print "kernel,threads,series,shape,M,N,K,gflops_median,gflops_best,peak_isa,peak_gflops,pct_peak,speedup_naive,speedup_openblas1" > gemm_csv
+    for (i = 1; i <= n; i++) {
+        if (kind[i] != "gemm")
+            continue
+        series[i] = kern[i] (pre[i] ~ /\/threads:/ ? "/t" thr[i] : "")
+        isa[i] = isa_of(kern[i], core[i])
+        if (isa[i] == "avx512" && !((isa[i], thr[i]) in peak))
+            isa[i] = "avx2"
+        pk[i] = ((isa[i], thr[i]) in peak) ? peak[isa[i], thr[i]] : ""
+        pct[i] = ratio(best[i], pk[i]) == "" ? "" : 100 * ratio(best[i], pk[i])
+        xn[i] = ratio(gf[i], naive[shape[i]])
+        xo[i] = ratio(gf[i], ob1[shape[i]])
+        print kern[i], thr[i], series[i], shape[i], M[i], N[i], K[i], num(gf[i], "%.4g"),
+              num(best[i], "%.4g"), isa[i], num(pk[i], "%.4g"), num(pct[i], "%.1f"),
+              num(xn[i], "%.4g"), num(xo[i], "%.4g") > gemm_csv
+    }
+    printf "\nGEMM (GFLOP/s; %%peak = best / %s; x = median over naive, over 1-thread openblas)\n",
+           "the FMA peak of peak_isa at the same threads"
+    printf "%-38s %-18s %3s %5s %5s %5s %9s %9s %13s %8s %7s\n", "shape", "kernel", "thr",
+           "M", "N", "K", "median", "best", "%peak", "x naive", "x ob1"
+    for (s = 1; s <= nshapes["gemm"]; s++) {
+        for (i = 1; i <= n; i++) {
+            if (kind[i] != "gemm" || shape[i] != order["gemm", s])
+                continue
+            printf "%-38s %-18s %3s %5s %5s %5s %9s %9s %13s %8s %7s\n", shape[i], kern[i],
+                   thr[i], M[i], N[i], K[i], num(gf[i], "%.2f"), num(best[i], "%.2f"),
+                   pct[i] == "" ? "" : sprintf("%.1f %s", pct[i], isa[i]),
+                   num(xn[i], "%.1f"), num(xo[i], "%.2f")
+        }
+    }
+
+    print "kernel,func,shape,elements,ns_median,ns_best,gbytes_per_s,gelems_per_s,speedup_scalar" > act_csv
+    for (i = 1; i <= n; i++) {
+        if (kind[i] != "act")
+            continue
+        func = shape[i]; sub(/\/.*/, "", func)
+        size = shape[i]; sub(/^[^\/]*\//, "", size)
+        print kern[i], func, size, num(ips[i] * tmed[i], "%.0f"), num(1e9 * tmed[i], "%.4g"),
+              num(1e9 * tmin[i], "%.4g"), num(bps[i] / 1e9, "%.4g"), num(ips[i] / 1e9, "%.4g"),
+              num(ratio(scalar[shape[i]], tmed[i]), "%.4g") > act_csv
+    }
+    if (nshapes["act"] > 0) {
+        printf "\nactivations (median; x = speedup over scalar)\n"
+        printf "%-32s %-10s %10s %9s %9s %7s\n", "function/size", "kernel", "ns", "GB/s",
+               "Gelem/s", "x"
+    }
+    for (s = 1; s <= nshapes["act"]; s++)
+        for (i = 1; i <= n; i++)
+            if (kind[i] == "act" && shape[i] == order["act", s])
+                printf "%-32s %-10s %10.1f %9.2f %9.3f %7s\n", shape[i], kern[i], 1e9 * tmed[i],
+                       bps[i] / 1e9, ips[i] / 1e9, num(ratio(scalar[shape[i]], tmed[i]), "%.1f")
+
+    if (nerrs > 0)
+        print "\nnot timed:"
+    for (e = 1; e <= nerrs; e++) {
+        split(errs[e], f, SUBSEP)
+        printf "  %s: %s%s\n", f[1], f[2], nerr[errs[e]] > 1 ? " (" nerr[errs[e]] " sizes)" : ""
+    }
+    printf "\nwrote %s and %s\n", gemm_csv, act_csv
+}'
+
+main=$1
+shift
+if [ ! -r "$main" ]; then
+    echo "bench-report: cannot read $main (run \`make bench\` first)" >&2
+    exit 1
+fi
+dir=$(dirname "$main")
+tsv=$(mktemp)
+trap 'rm -f "$tsv"' EXIT
+
+jq -r --arg rename "" "$JQ_PROG" "$main" >"$tsv"
+for extra in "$@"; do
+    file=${extra%=*}
+    kernel=${extra##*=}
+    if [ "$file" = "$extra" ] || [ -z "$kernel" ]; then
+        usage
+    fi
+    jq -r --arg rename "$kernel" "$JQ_PROG" "$file" >>"$tsv"
+done
+awk -F '\t' -v OFS=, -v gemm_csv="$dir/gemm.csv" -v act_csv="$dir/act.csv" "$AWK_PROG" "$tsv"

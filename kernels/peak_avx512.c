@@ -1,0 +1,63 @@
+/* peak_avx512.c: the AVX-512 FP32 FMA peak (see peak.h): PEAK_CHAINS zmm accumulators,
+ * each updated as acc = acc*a + b, so no FMA waits on another within a round.
+ * a is just below 1, so every chain converges to b/(1-a) and stays a normal float
+ * (no denormal slowdowns).  Compiled with the AVX-512 flags like every *_avx512.c; it
+ * is a measurement, not a kernel. */
+#include <immintrin.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "peak.h"
+
+/* Keeps the sums alive, so the compiler cannot drop the chains. */
+static volatile float peak_avx512_sink;
+
+_Static_assert(PEAK_CHAINS == 12, "the round below writes out 12 chains");
+
+#define FMA_ROUND(r) r = _mm512_fmadd_ps(r, a, b)
+
+/* One thread: iters rounds of the 12 chains; returns the sum of the accumulators. */
+static float peak_avx512_run(long iters)
+{
+    const __m512 a = _mm512_set1_ps(0.9999f), b = _mm512_set1_ps(1e-4f);
+    __m512 r0 = _mm512_set1_ps(0.0f), r1 = _mm512_set1_ps(0.1f), r2 = _mm512_set1_ps(0.2f),
+           r3 = _mm512_set1_ps(0.3f), r4 = _mm512_set1_ps(0.4f), r5 = _mm512_set1_ps(0.5f),
+           r6 = _mm512_set1_ps(0.6f), r7 = _mm512_set1_ps(0.7f), r8 = _mm512_set1_ps(0.8f),
+           r9 = _mm512_set1_ps(0.9f), r10 = _mm512_set1_ps(1.0f), r11 = _mm512_set1_ps(1.1f);
+    for (long i = 0; i < iters; i++) {
+        FMA_ROUND(r0);
+        FMA_ROUND(r1);
+        FMA_ROUND(r2);
+        FMA_ROUND(r3);
+        FMA_ROUND(r4);
+        FMA_ROUND(r5);
+        FMA_ROUND(r6);
+        FMA_ROUND(r7);
+        FMA_ROUND(r8);
+        FMA_ROUND(r9);
+        FMA_ROUND(r10);
+        FMA_ROUND(r11);
+    }
+    __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(r0, r1), _mm512_add_ps(r2, r3)),
+                             _mm512_add_ps(_mm512_add_ps(r4, r5), _mm512_add_ps(r6, r7)));
+    s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(r8, r9), _mm512_add_ps(r10, r11)));
+    return _mm512_reduce_add_ps(s);
+}
+
+double peak_fma_avx512(long iters, int threads)
+{
+    float sum = 0.0f;
+    int ran = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads > 1 ? threads : 1) reduction(+ : sum, ran)
+#else
+    (void)threads;
+#endif
+    {
+        sum += peak_avx512_run(iters);
+        ran += 1;
+    }
+    peak_avx512_sink = sum;
+    return 2.0 * 16 * PEAK_CHAINS * (double)iters * ran;
+}
