@@ -12,6 +12,19 @@ void gemm_naive(bool ta, bool tb, int M, int N, int K, float alpha, const float 
                 int lda, const float *B, int ldb, float beta, float *C, int ldc);
 void gemm_blocked(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
                   int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void gemm_avx2(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+               int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+                 int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void gemm_omp(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+              const float *B, int ldb, float beta, float *C, int ldc);
+/* Their fused forward layers (gemm_bias_act_fn in kernels.h). */
+void gemm_avx2_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
+                        int ldb, const float *bias, bool relu, float *C, int ldc);
+void gemm_avx512_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
+                          int ldb, const float *bias, bool relu, float *C, int ldc);
+void gemm_omp_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
+                       int ldb, const float *bias, bool relu, float *C, int ldc);
 void gemm_openblas(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
                    int lda, const float *B, int ldb, float beta, float *C, int ldc);
 

@@ -20,6 +20,13 @@ static const gemm_kernel gemm_kernels[] = {
     {"naive", "reference: triple loop, dot products in double", 0, 0, gemm_naive, NULL},
     {"blocked", "cache-blocked portable C, 6x8 tile vectorized by the compiler", 0, 0,
      gemm_blocked, NULL},
+    {"avx2", "AVX2+FMA intrinsics, packed panels, 6x16 register tile", CPU_AVX2 | CPU_FMA, 0,
+     gemm_avx2, gemm_avx2_bias_act},
+    {"avx512", "AVX-512 intrinsics, masked tails, 8x48 register tile",
+     CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ | CPU_FMA, 0, gemm_avx512,
+     gemm_avx512_bias_act},
+    {"omp", "OpenMP over the fastest kernel above, C split among threads (never K)", 0,
+     KERNEL_THREADED, gemm_omp, gemm_omp_bias_act},
     {"openblas", "OpenBLAS cblas_sgemm, the external yardstick", 0,
      KERNEL_REFERENCE | KERNEL_THREADED, gemm_openblas, NULL},
 };

@@ -1,0 +1,313 @@
+/* gemm_avx512.c: single-threaded AVX-512 SGEMM, BLIS style: an 8x48 register
+ * tile (24 zmm accumulators) inside the cache blocking of gemm_pack.h, with
+ * masked loads and stores for every partial tile, so there is no scalar
+ * clean-up; and a transposed 32x12 tile for ta products with at most 12 columns
+ * (the weight gradient of a 10-class layer), where 8x48 would use 10 lanes of 16.
+ * Also the fused forward epilogue gemm_avx512_bias_act (bias + ReLU applied while
+ * C is in registers).  Not threaded (gemm_omp partitions C over it); blocking
+ * measured on AMD Zen 4 (EPYC, 32 KiB L1d, 1 MiB L2), not tuned for others.
+ * Compiled with -mavx512f/vl/bw/dq -mavx2 -mfma only; registry.c calls it after a
+ * CPU check. */
+#include <immintrin.h>
+
+#include "gemm_pack.h"
+
+void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+                 int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void gemm_avx512_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
+                          int ldb, const float *bias, bool relu, float *C, int ldc);
+
+enum { MR = 8, NR = 48 };
+
+/* The epilogue (gemm_epi) of one vector of C's tile, the cells in mask m; mode
+ * (gemm_epi_mode) is a constant after inlining.  alpha or beta of 1 skips a
+ * multiply by 1, which is exact, so every mode gives the same values. */
+static inline __attribute__((always_inline)) void
+gemm_avx512_epi(const int mode, __m512 r, float *c, __mmask16 m, const float *bias,
+                const gemm_epi *e)
+{
+    if (mode == GEMM_EPI_ADD) {
+        r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, c));
+    } else if (mode == GEMM_EPI_ANY) {
+        const __m512 alpha = _mm512_set1_ps(e->alpha);
+        if (e->beta == 0.0f) {
+            if (e->alpha != 1.0f)
+                r = _mm512_mul_ps(alpha, r);
+        } else {
+            __m512 cv = _mm512_maskz_loadu_ps(m, c);
+            if (e->beta != 1.0f)
+                cv = _mm512_mul_ps(_mm512_set1_ps(e->beta), cv);
+            r = e->alpha == 1.0f ? _mm512_add_ps(r, cv) : _mm512_fmadd_ps(alpha, r, cv);
+        }
+        if (bias)
+            r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, bias));
+        if (e->relu)
+            r = _mm512_max_ps(r, _mm512_setzero_ps());
+    }
+    _mm512_mask_storeu_ps(c, m, r);
+}
+
+/* Stores the mr x nv tile acc[][] through the epilogue of the given mode. */
+static inline __attribute__((always_inline)) void
+gemm_avx512_store(const int mode, const int mr, const int nv, __m512 acc[][3], float *c,
+                  ptrdiff_t ldc, __mmask16 last, const gemm_epi *e)
+{
+#pragma GCC unroll 8
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            gemm_avx512_epi(mode, acc[i][v], c + i * ldc + 16 * v, v == nv - 1 ? last : 0xFFFF,
+                            e->bias ? e->bias + 16 * v : NULL, e);
+}
+
+/* One instance of the micro-kernel for a fixed tile shape: mr rows (1..8), nv zmm
+ * columns (1..3; the last one masked by `last`), and A read row-wise in place
+ * (rows) or k-major (packed, or ta in place).  Inlined into gemm_avx512_8x48
+ * once per shape, so every loop here is unrolled and acc[][] lives in registers:
+ * up to 24 accumulators + 3 B vectors + 1 broadcast A of the 32 zmm. */
+static inline __attribute__((always_inline)) void
+gemm_avx512_tile(const int mr, const int nv, const bool rows, int kc, const float *a,
+                 ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, float *c,
+                 ptrdiff_t ldc, __mmask16 last, const gemm_epi *e)
+{
+    __m512 acc[MR][3];
+    const float *a_row[MR];
+#pragma GCC unroll 8
+    for (int i = 0; i < mr; i++) {
+        a_row[i] = a + i * rsa;
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = _mm512_setzero_ps();
+    }
+#pragma GCC unroll 2
+    for (int k = 0; k < kc; k++) {
+        __m512 bv[3];
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            bv[v] = v == nv - 1 ? _mm512_maskz_loadu_ps(last, b + 16 * v)
+                                : _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 8
+        for (int i = 0; i < mr; i++) {
+            __m512 av = _mm512_set1_ps(rows ? a_row[i][k] : a[i]);
+#pragma GCC unroll 8
+            for (int v = 0; v < nv; v++)
+                acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+        }
+        b += rsb;
+        if (!rows)
+            a += csa;
+    }
+    const int mode = gemm_epi_mode(e);
+    if (mode == GEMM_EPI_STORE)
+        gemm_avx512_store(GEMM_EPI_STORE, mr, nv, acc, c, ldc, last, e);
+    else if (mode == GEMM_EPI_ADD)
+        gemm_avx512_store(GEMM_EPI_ADD, mr, nv, acc, c, ldc, last, e);
+    else
+        gemm_avx512_store(GEMM_EPI_ANY, mr, nv, acc, c, ldc, last, e);
+}
+
+/* gemm_avx512_8x48: micro-kernel, C tile (mr x nr, mr <= 8, nr <= 48) =
+ * epilogue(sum_k a(i,k) b(k,j)) as gemm_ukr_fn (gemm_pack.h) specifies.
+ *   A: packed 8-row micro-panel (rsa 1, csa 8), ta in place (rsa 1, csa lda) or
+ *   !ta in place (rsa lda, csa 1).  B: packed 48-column panel (rsb 48) or in place
+ *   (rsb ldb).  Per k: 3 zmm loads of B, 8 broadcasts of A, 24 FMAs into 24 zmm.
+ *   Partial tiles: fewer rows are a smaller instance, columns past nr are masked
+ *   off in the loads of B and C and in the store (C's padding never touched).
+ *   beta == 0: C not read.  Sequential FMA chain per element, increasing k. */
+static void gemm_avx512_8x48(int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
+                             const float *b, ptrdiff_t rsb, float *c, ptrdiff_t ldc,
+                             int mr, int nr, const gemm_epi *e)
+{
+    const int nv = (nr + 15) / 16;
+    const __mmask16 last = (__mmask16)(0xFFFFu >> (16 * nv - nr));
+    const bool rows = csa == 1;
+#define TILE(m, v)                                                                         \
+    case (v) * MR + (m):                                                                   \
+        if (rows)                                                                          \
+            gemm_avx512_tile(m, v, true, kc, a, rsa, csa, b, rsb, c, ldc, last, e);       \
+        else                                                                               \
+            gemm_avx512_tile(m, v, false, kc, a, rsa, csa, b, rsb, c, ldc, last, e);      \
+        break;
+#define TILE_ROWS(v) TILE(1, v) TILE(2, v) TILE(3, v) TILE(4, v) TILE(5, v) TILE(6, v) TILE(7, v) TILE(8, v)
+    switch (nv * MR + mr) {
+        TILE_ROWS(1)
+        TILE_ROWS(2)
+        TILE_ROWS(3)
+    }
+#undef TILE_ROWS
+#undef TILE
+}
+
+/* In-register transpose of the 16x16 block r[0..15] (row i in r[i]). */
+static inline __attribute__((always_inline)) void gemm_avx512_transpose_16x16(__m512 r[16])
+{
+    __m512 t[16];
+#pragma GCC unroll 8
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 16; i += 4) { /* r[i + q]: 128-bit lane l holds column 4l + q */
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; q++) {
+        const __m512 w1 = _mm512_shuffle_f32x4(r[q], r[4 + q], 0x44),
+                     w2 = _mm512_shuffle_f32x4(r[q], r[4 + q], 0xEE),
+                     x1 = _mm512_shuffle_f32x4(r[8 + q], r[12 + q], 0x44),
+                     x2 = _mm512_shuffle_f32x4(r[8 + q], r[12 + q], 0xEE);
+        t[q] = _mm512_shuffle_f32x4(w1, x1, 0x88);
+        t[4 + q] = _mm512_shuffle_f32x4(w1, x1, 0xDD);
+        t[8 + q] = _mm512_shuffle_f32x4(w2, x2, 0x88);
+        t[12 + q] = _mm512_shuffle_f32x4(w2, x2, 0xDD);
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+        r[i] = t[i];
+}
+
+/* One instance of the transposed micro-kernel: nr columns (1..12), nv zmm of
+ * rows (1..2, the last masked by `last`).  acc[j][v] holds column j for rows
+ * 16v..16v+15: up to 24 accumulators + 2 A vectors + 1 broadcast B. */
+static inline __attribute__((always_inline)) void
+gemm_avx512_tile_t(const int nr, const int nv, int kc, const float *a, ptrdiff_t csa,
+                   const float *b, ptrdiff_t rsb, float *c, ptrdiff_t ldc, int mr,
+                   __mmask16 last, const gemm_epi *e)
+{
+    __m512 acc[12][2];
+#pragma GCC unroll 12
+    for (int j = 0; j < nr; j++)
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++)
+            acc[j][v] = _mm512_setzero_ps();
+    for (int k = 0; k < kc; k++) {
+        __m512 av[2];
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++)
+            av[v] = v == nv - 1 ? _mm512_maskz_loadu_ps(last, a + 16 * v)
+                                : _mm512_loadu_ps(a + 16 * v);
+#pragma GCC unroll 12
+        for (int j = 0; j < nr; j++) {
+            const __m512 bv = _mm512_set1_ps(b[j]);
+#pragma GCC unroll 2
+            for (int v = 0; v < nv; v++)
+                acc[j][v] = _mm512_fmadd_ps(av[v], bv, acc[j][v]);
+        }
+        a += csa;
+        b += rsb;
+    }
+    const __mmask16 cols = (__mmask16)((1u << nr) - 1);
+    const int mode = gemm_epi_mode(e);
+#pragma GCC unroll 2
+    for (int v = 0; v < nv; v++) {
+        __m512 r[16];
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; j++)
+            r[j] = j < nr ? acc[j][v] : _mm512_setzero_ps();
+        gemm_avx512_transpose_16x16(r);
+        const int rows = mr - 16 * v < 16 ? mr - 16 * v : 16;
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; i++) {
+            if (i >= rows)
+                break;
+            float *c_row = c + (16 * v + i) * ldc;
+            if (mode == GEMM_EPI_STORE)
+                gemm_avx512_epi(GEMM_EPI_STORE, r[i], c_row, cols, NULL, e);
+            else if (mode == GEMM_EPI_ADD)
+                gemm_avx512_epi(GEMM_EPI_ADD, r[i], c_row, cols, NULL, e);
+            else
+                gemm_avx512_epi(GEMM_EPI_ANY, r[i], c_row, cols, NULL, e);
+        }
+    }
+}
+
+/* gemm_avx512_32x12t: transposed micro-kernel (gemm_ukr_t_fn) for ta && !tb with
+ * N <= 12.  C tile mr x nr, mr <= 32, nr <= 12; A^T and B read in place.  Per k:
+ * 2 zmm loads of A^T (32 rows of C), nr broadcasts of B, 2*nr FMAs into up to 24
+ * zmm, so every lane works where gemm_avx512_8x48 would use nr of 16.  Each
+ * 16-row group is transposed in registers (16x16) before the epilogue, which is
+ * gemm_avx512_tile's; masked loads and stores, C's padding never touched.
+ * Same FMA chain per element as gemm_avx512_8x48, so results are bit-identical. */
+static void gemm_avx512_32x12t(int kc, const float *a, ptrdiff_t csa, const float *b,
+                               ptrdiff_t rsb, float *c, ptrdiff_t ldc, int mr, int nr,
+                               const gemm_epi *e)
+{
+    const int nv = mr > 16 ? 2 : 1;
+    const __mmask16 last = (__mmask16)(0xFFFFu >> (16 * nv - mr));
+#define TILE_T(n)                                                                          \
+    case n:                                                                                \
+        if (nv == 2)                                                                       \
+            gemm_avx512_tile_t(n, 2, kc, a, csa, b, rsb, c, ldc, mr, last, e);            \
+        else                                                                               \
+            gemm_avx512_tile_t(n, 1, kc, a, csa, b, rsb, c, ldc, mr, last, e);            \
+        break;
+    switch (nr) {
+        TILE_T(1) TILE_T(2) TILE_T(3) TILE_T(4) TILE_T(5) TILE_T(6)
+        TILE_T(7) TILE_T(8) TILE_T(9) TILE_T(10) TILE_T(11) TILE_T(12)
+    }
+#undef TILE_T
+}
+
+/* Pack A when each micro-panel serves more than 4 column panels (N > 192);
+ * otherwise the micro-kernel reads it in place (rows of A, or of A^T when ta),
+ * which measured faster for the MLP's narrower products. */
+static bool gemm_avx512_pack_a(bool ta, int M, int N, int K)
+{
+    (void)M;
+    (void)ta;
+    (void)K;
+    return N > 4 * NR;
+}
+
+/* Pack B only when tb: the micro-kernel streams B's rows (48 contiguous floats
+ * per k) in place, and each such micro-panel is reused from L2 by all the row
+ * tiles of the A block; measured no slower at 1024^3 and up to 1.6x faster for
+ * the MLP's small-M shapes than packing. */
+static bool gemm_avx512_pack_b(bool tb, int M, int N, int K)
+{
+    (void)M;
+    (void)N;
+    (void)K;
+    return tb;
+}
+
+static const gemm_arch gemm_avx512_arch = {
+    .mr = MR, .nr = NR, .kc = 512, .mc = 192, .nc = 1536,
+    .ukr = gemm_avx512_8x48, .ukr_t = gemm_avx512_32x12t, .mr_t = 32, .nr_t = 12,
+    .pack_a = gemm_avx512_pack_a, .pack_b = gemm_avx512_pack_b,
+};
+
+/* gemm_avx512: C = alpha*op(A)*op(B) + beta*C, float, row-major (kernels.h).
+ *   A is M x K (K x M if ta), B is K x N (N x K if tb), C is M x N; ld* >= row length.
+ *   Packs A in 8-row micro-panels when N > 192 and B^T in 48-column panels when tb
+ *   (64-byte aligned thread-local scratch), else reads them in place; KC 512 (K in
+ *   near-equal blocks), MC 192, NC 1536.  8x48 tile, 24 zmm accumulators; ta && !tb
+ *   with N <= 12 runs the transposed 32x12 tile.  Partial tiles masked.
+ *   beta == 0: C not read;
+ *   the ldc padding is never touched.  One thread; reentrant.  Every element is
+ *   one FMA chain per K block whatever the shape or tile, so sub-blocks of C
+ *   compute bit-identical values (gemm_omp relies on this).
+ *   Matches gemm_naive within 4*K*FLT_EPSILON*(sum|a*b| + |beta*c|).
+ *   Needs AVX-512F/VL/BW/DQ. */
+void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+                 int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    gemm_drive(&gemm_avx512_arch, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+               NULL, false);
+}
+
+/* gemm_avx512_bias_act: C = A*B + bias (bias[j] added to every row), then
+ * max(C, 0) when relu; the forward pass of a dense layer.  A is M x K, B is K x N,
+ * C is M x N, no transposes, C write-only.  Bias and ReLU are applied by the
+ * micro-kernel to the tile in registers at the last K block, so C is written once
+ * (for K <= 512).  Same blocking, accuracy and threading as gemm_avx512. */
+void gemm_avx512_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
+                          int ldb, const float *bias, bool relu, float *C, int ldc)
+{
+    gemm_drive(&gemm_avx512_arch, false, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C,
+               ldc, bias, relu);
+}

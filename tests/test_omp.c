@@ -1,0 +1,69 @@
+/* test_omp.c: the promise of the `omp` GEMM: it splits C among threads, never
+ * K, so its result is bit-identical for 1, 2, 3 and 4 threads, for gemm and for
+ * the fused bias + ReLU layer.  (Without OpenMP every count runs one thread and
+ * the test still holds.) */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "util.h"
+
+typedef struct {
+    int M, N, K;
+    bool ta, tb;
+} omp_shape;
+
+static const omp_shape shapes[] = {
+    {32, 128, 784, false, false},  {784, 128, 32, true, false},  {32, 784, 128, false, true},
+    {256, 1024, 784, false, false}, {1024, 1024, 256, true, false}, {256, 1024, 1024, false, true},
+    {1, 1, 1, false, false},       {7, 13, 31, true, true},       {257, 255, 300, false, false},
+    {97, 61, 500, true, true},     {512, 512, 512, false, false},
+};
+
+static void fill(float *x, size_t n, rng_state *r) {
+    for (size_t i = 0; i < n; i++) x[i] = (float)(2 * rng_uniform(r) - 1);
+}
+
+Test(omp, bit_identical_for_1_to_4_threads) {
+    char why[256];
+    const gemm_kernel *k = gemm_select("omp", why, sizeof why);
+    cr_assert_not_null(k, "%s", why);
+    rng_state r;
+    rng_seed(&r, 77);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        omp_shape sh = shapes[s];
+        size_t na = (size_t)sh.M * sh.K, nb = (size_t)sh.K * sh.N, nc = (size_t)sh.M * sh.N;
+        float *A = xmalloc_aligned(na * 4), *B = xmalloc_aligned(nb * 4), *bias = xmalloc_aligned((size_t)sh.N * 4);
+        float *C1 = xmalloc_aligned(nc * 4), *C = xmalloc_aligned(nc * 4);
+        fill(A, na, &r);
+        fill(B, nb, &r);
+        fill(bias, (size_t)sh.N, &r);
+        fill(C1, nc, &r);
+        memcpy(C, C1, nc * 4);
+        int lda = sh.ta ? sh.M : sh.K, ldb = sh.tb ? sh.K : sh.N;
+        float *start = xmalloc_aligned(nc * 4);
+        memcpy(start, C1, nc * 4);
+        kernels_set_threads(1);
+        k->run(sh.ta, sh.tb, sh.M, sh.N, sh.K, 0.75f, A, lda, B, ldb, 0.5f, C1, sh.N);
+        for (int t = 2; t <= 4; t++) {
+            memcpy(C, start, nc * 4);
+            kernels_set_threads(t);
+            k->run(sh.ta, sh.tb, sh.M, sh.N, sh.K, 0.75f, A, lda, B, ldb, 0.5f, C, sh.N);
+            cr_assert_eq(memcmp(C, C1, nc * 4), 0, "gemm %dx%dx%d ta=%d tb=%d: %d threads differ from 1",
+                         sh.M, sh.N, sh.K, sh.ta, sh.tb, t);
+        }
+        if (!sh.ta && !sh.tb && k->bias_act) {
+            kernels_set_threads(1);
+            k->bias_act(sh.M, sh.N, sh.K, A, lda, B, ldb, bias, true, C1, sh.N);
+            for (int t = 2; t <= 4; t++) {
+                kernels_set_threads(t);
+                k->bias_act(sh.M, sh.N, sh.K, A, lda, B, ldb, bias, true, C, sh.N);
+                cr_assert_eq(memcmp(C, C1, nc * 4), 0, "bias_act %dx%dx%d: %d threads differ from 1",
+                             sh.M, sh.N, sh.K, t);
+            }
+        }
+        free(A), free(B), free(bias), free(C1), free(C), free(start);
+    }
+    kernels_set_threads(0);
+}
