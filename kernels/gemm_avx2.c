@@ -9,11 +9,6 @@
 
 #include "gemm_pack.h"
 
-void gemm_avx2(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
-               int lda, const float *B, int ldb, float beta, float *C, int ldc);
-void gemm_avx2_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
-                        int ldb, const float *bias, bool relu, float *C, int ldc);
-
 enum { MR = 6, NR = 16 };
 
 /* Transposes the rows x cols block (<= 8 x 8) at src (row stride ld) into dst
@@ -46,13 +41,19 @@ gemm_avx2_transpose_8x8(const float *src, ptrdiff_t ld, float *dst, ptrdiff_t ds
         r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
         r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
     }
-#pragma GCC unroll 8
-    for (int c = 0; c < 8; c++) {
-        const __m256 out = _mm256_permute2f128_ps(r[c % 4], r[4 + c % 4], c < 4 ? 0x20 : 0x31);
-        if (full)
-            _mm256_storeu_ps(dst + c * dstride, out);
-        else if (c < cols)
-            _mm256_maskstore_ps(dst + c * dstride, row_mask, out);
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; q++) { /* columns q and q + 4: low and high halves */
+        const __m256 lo = _mm256_permute2f128_ps(r[q], r[4 + q], 0x20),
+                     hi = _mm256_permute2f128_ps(r[q], r[4 + q], 0x31);
+        if (full) {
+            _mm256_storeu_ps(dst + q * dstride, lo);
+            _mm256_storeu_ps(dst + (q + 4) * dstride, hi);
+        } else {
+            if (q < cols)
+                _mm256_maskstore_ps(dst + q * dstride, row_mask, lo);
+            if (q + 4 < cols)
+                _mm256_maskstore_ps(dst + (q + 4) * dstride, row_mask, hi);
+        }
     }
 }
 
@@ -149,8 +150,8 @@ gemm_avx2_tile(const int mr, const int nv, const bool masked, const bool rows, i
 /* gemm_avx2_6x16: micro-kernel, C tile (mr x nr, mr <= 6, nr <= 16) =
  * epilogue(sum_k a(i,k) b(k,j)) as gemm_ukr_fn (gemm_pack.h) specifies.
  *   A: packed 6-row micro-panel (rsa 1, csa 6), ta in place (rsa 1, csa lda) or
- *   !ta in place (rsa lda, csa 1).  B: packed 16-column panel (rsb 16) or in place
- *   (rsb ldb).  Per k: 2 ymm loads of B, 6 broadcasts of A, 12 FMAs into 12 ymm.
+ *   !ta in place (rsa lda, csa 1).  B: packed panel (rsb its width, 16 but the
+ *   last) or in place (rsb ldb).  Per k: 2 ymm loads of B, 6 broadcasts of A, 12 FMAs into 12 ymm.
  *   Partial tiles: fewer rows are a smaller instance, columns past nr are masked
  *   off (vmaskmovps) in the loads of B and C and in the store.  beta == 0: C not
  *   read.  Sequential FMA chain per element, increasing k. */
@@ -163,7 +164,8 @@ static void gemm_avx2_6x16(int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
     const __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8 * (nv - 1)),
                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     const bool rows = csa == 1;
-#define TILE(m, v, mk, r) gemm_avx2_tile(m, v, mk, r, kc, a, rsa, csa, b, rsb, c, ldc, last, e)
+#define TILE(m, v, mk, r)                                                                  \
+    gemm_avx2_tile(m, v, mk, r, kc, a, rsa, csa, b, rsb, c, ldc, last, e)
 #define TILE_NV(m, r)                                                                      \
     (nv == 2 ? (masked ? TILE(m, 2, true, r) : TILE(m, 2, false, r))                      \
              : (masked ? TILE(m, 1, true, r) : TILE(m, 1, false, r)))
@@ -197,12 +199,13 @@ static bool gemm_avx2_pack_a(bool ta, int M, int N, int K)
     return N > 4 * NR;
 }
 
-/* Pack B (when !tb) only when its block (KC x NC) would not stay in L2 between
- * row tiles; otherwise the micro-kernel streams B's rows in place. */
+/* Pack B (when !tb) when many row tiles (M > 48) reuse a large block of it
+ * (K*N > 64Ki): in place, a 16-wide micro-panel's rows lie a row of B apart and
+ * do not stay in L1 (1024^3: 80 against 99 GFLOP/s), but for few row tiles the
+ * copy costs more than it saves (32x1024x784: 53 against 93). */
 static bool gemm_avx2_pack_b(bool tb, int M, int N, int K)
 {
-    (void)M;
-    return tb || (double)K * N > 64 * 1024;
+    return tb || (M > 8 * MR && (double)K * N > 64 * 1024);
 }
 
 static const gemm_arch gemm_avx2_arch = {
@@ -212,8 +215,9 @@ static const gemm_arch gemm_avx2_arch = {
 
 /* gemm_avx2: C = alpha*op(A)*op(B) + beta*C, float, row-major (kernels.h).
  *   A is M x K (K x M if ta), B is K x N (N x K if tb), C is M x N; ld* >= row length.
- *   Packs A in 6-row and B in 16-column micro-panels (64-byte aligned thread-local
- *   scratch) where that pays back, else reads them in place; KC 512, MC 192, NC 1536.
+ *   Packs A in 6-row micro-panels when N > 64 and B in 16-column ones when tb or
+ *   when M > 48 and K*N > 64Ki (64-byte aligned thread-local scratch), else reads
+ *   them in place; KC 512 (K in near-equal blocks), MC 192, NC 1536.
  *   6x16 tile, 12 ymm accumulators; partial tiles masked.  beta == 0: C not read;
  *   the ldc padding is never touched.  One thread; reentrant.  Every element is
  *   one FMA chain per K block whatever the shape or tile, so sub-blocks of C

@@ -12,11 +12,6 @@
 
 #include "gemm_pack.h"
 
-void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
-                 int lda, const float *B, int ldb, float beta, float *C, int ldc);
-void gemm_avx512_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
-                          int ldb, const float *bias, bool relu, float *C, int ldc);
-
 enum { MR = 8, NR = 48 };
 
 /* The epilogue (gemm_epi) of one vector of C's tile, the cells in mask m; mode
@@ -56,8 +51,8 @@ gemm_avx512_store(const int mode, const int mr, const int nv, __m512 acc[][3], f
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++)
-            gemm_avx512_epi(mode, acc[i][v], c + i * ldc + 16 * v, v == nv - 1 ? last : 0xFFFF,
-                            e->bias ? e->bias + 16 * v : NULL, e);
+            gemm_avx512_epi(mode, acc[i][v], c + i * ldc + 16 * v,
+                            v == nv - 1 ? last : 0xFFFF, e->bias ? e->bias + 16 * v : NULL, e);
 }
 
 /* One instance of the micro-kernel for a fixed tile shape: mr rows (1..8), nv zmm
@@ -109,8 +104,8 @@ gemm_avx512_tile(const int mr, const int nv, const bool rows, int kc, const floa
 /* gemm_avx512_8x48: micro-kernel, C tile (mr x nr, mr <= 8, nr <= 48) =
  * epilogue(sum_k a(i,k) b(k,j)) as gemm_ukr_fn (gemm_pack.h) specifies.
  *   A: packed 8-row micro-panel (rsa 1, csa 8), ta in place (rsa 1, csa lda) or
- *   !ta in place (rsa lda, csa 1).  B: packed 48-column panel (rsb 48) or in place
- *   (rsb ldb).  Per k: 3 zmm loads of B, 8 broadcasts of A, 24 FMAs into 24 zmm.
+ *   !ta in place (rsa lda, csa 1).  B: packed panel (rsb its width, 48 but the
+ *   last) or in place (rsb ldb).  Per k: 3 zmm loads of B, 8 broadcasts of A, 24 FMAs into 24 zmm.
  *   Partial tiles: fewer rows are a smaller instance, columns past nr are masked
  *   off in the loads of B and C and in the store (C's padding never touched).
  *   beta == 0: C not read.  Sequential FMA chain per element, increasing k. */
@@ -128,7 +123,8 @@ static void gemm_avx512_8x48(int kc, const float *a, ptrdiff_t rsa, ptrdiff_t cs
         else                                                                               \
             gemm_avx512_tile(m, v, false, kc, a, rsa, csa, b, rsb, c, ldc, last, e);      \
         break;
-#define TILE_ROWS(v) TILE(1, v) TILE(2, v) TILE(3, v) TILE(4, v) TILE(5, v) TILE(6, v) TILE(7, v) TILE(8, v)
+#define TILE_ROWS(v)                                                                       \
+    TILE(1, v) TILE(2, v) TILE(3, v) TILE(4, v) TILE(5, v) TILE(6, v) TILE(7, v) TILE(8, v)
     switch (nv * MR + mr) {
         TILE_ROWS(1)
         TILE_ROWS(2)

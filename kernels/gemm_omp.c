@@ -12,25 +12,21 @@
 
 #include "impl.h"
 
-void gemm_avx2(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
-               int lda, const float *B, int ldb, float beta, float *C, int ldc);
-void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
-                 int lda, const float *B, int ldb, float beta, float *C, int ldc);
-void gemm_avx2_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
-                        int ldb, const float *bias, bool relu, float *C, int ldc);
-void gemm_avx512_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
-                          int ldb, const float *bias, bool relu, float *C, int ldc);
-void gemm_omp(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
-              const float *B, int ldb, float beta, float *C, int ldc);
-void gemm_omp_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
-                       int ldb, const float *bias, bool relu, float *C, int ldc);
-
 /* Below this many multiply-adds (M*N*K) the call stays on one thread: waking the
  * team and splitting the tiles costs more than it saves.  Measured on the 2-core
- * AMD EPYC (Zen 4) this was tuned on, by timing 1 against 2 threads (best of 50,
- * taskset -c 0,1) over the MLP shapes and cubes: 2 threads start to win at about
- * 2^17 = 131072 multiply-adds (e.g. 32x64x64), and win clearly from 32x128x64. */
+ * AMD EPYC (Zen 4) this was tuned on: gemm_avx512 on one thread against this
+ * code with no threshold on two (OMP_NUM_THREADS=2, taskset -c 0,1), interleaved,
+ * best and median of 15, three runs.  At 65536 (32x64x32, 32x32x64) two threads
+ * lose (~89 against ~98 GFLOP/s), at 110592 (48^3) they win ~10%, and from
+ * 131072 (32x64x64, 64x64x32 ta, 32x64x64 tb) by 15-35% in every run. */
 #define GEMM_OMP_MIN_WORK 131072.0
+
+/* Time to transpose one element of B into a packed panel, in multiply-adds of
+ * the inner kernel (measured: 8x8 AVX2 transposes ~0.3 cycle/element against 16
+ * multiply-adds/cycle).  With it, gemm_omp splits the columns of a tb product
+ * with few rows (32x784x128: 1.6x -> 1.9x on 2 threads) instead of having both
+ * threads pack all of B. */
+#define GEMM_OMP_PACK_COST 5
 
 /* The single-threaded kernel the blocks run on, its register tile (the partition
  * unit, so blocks do not split tiles) and its fused forward epilogue (NULL: run
@@ -59,9 +55,11 @@ typedef struct {
 
 #ifdef _OPENMP
 /* Splits the M x N tiles of C into a pm x pn grid, pm*pn = nt, picking the grid
- * whose largest block has the fewest tiles (ties: more row splits, which keep
- * each block's rows of B contiguous); block t of nt. */
-static gemm_omp_block gemm_omp_split(int M, int N, int mr, int nr, int nt, int t)
+ * whose largest block costs least: its multiply-adds per k (tiles * mr * nr)
+ * plus, when tb, transposing its columns of B (each thread packs its own, about
+ * GEMM_OMP_PACK_COST multiply-adds' time per element).  Ties go to more row
+ * splits, which keep each block's rows of B contiguous.  Returns block t of nt. */
+static gemm_omp_block gemm_omp_split(int M, int N, int mr, int nr, bool tb, int nt, int t)
 {
     const int tm = (M + mr - 1) / mr, tn = (N + nr - 1) / nr;
     int pm = 1;
@@ -69,9 +67,11 @@ static gemm_omp_block gemm_omp_split(int M, int N, int mr, int nr, int nt, int t
     for (int p = 1; p <= nt; p++) {
         if (nt % p)
             continue;
-        long work = (long)((tm + p - 1) / p) * ((tn + nt / p - 1) / (nt / p));
-        if (best < 0 || work <= best)
-            best = work, pm = p;
+        const long rows = (long)(tm + p - 1) / p * mr;
+        const long cols = (long)(tn + nt / p - 1) / (nt / p) * nr;
+        const long cost = rows * cols + (tb ? GEMM_OMP_PACK_COST * cols : 0);
+        if (best < 0 || cost <= best)
+            best = cost, pm = p;
     }
     const int pn = nt / pm, ti = t / pn, tj = t % pn;
     gemm_omp_block blk;
@@ -98,7 +98,8 @@ static void gemm_omp_block_run(const gemm_omp_inner *in, bool bias_act, gemm_omp
     B = tb ? B + (ptrdiff_t)b.j0 * ldb : B + b.j0;
     C += (ptrdiff_t)b.i0 * ldc + b.j0;
     if (bias_act)
-        in->bias_act(b.i1 - b.i0, b.j1 - b.j0, K, A, lda, B, ldb, bias + b.j0, relu, C, ldc);
+        in->bias_act(b.i1 - b.i0, b.j1 - b.j0, K, A, lda, B, ldb, bias + b.j0, relu, C,
+                     ldc);
     else
         in->run(ta, tb, b.i1 - b.i0, b.j1 - b.j0, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
@@ -113,8 +114,8 @@ static void gemm_omp_parallel(const gemm_omp_inner *in, bool bias_act, bool ta, 
     if ((double)M * N * K >= GEMM_OMP_MIN_WORK && omp_get_max_threads() > 1) {
 #pragma omp parallel
         {
-            gemm_omp_block b = gemm_omp_split(M, N, in->mr, in->nr, omp_get_num_threads(),
-                                              omp_get_thread_num());
+            gemm_omp_block b = gemm_omp_split(M, N, in->mr, in->nr, tb,
+                                              omp_get_num_threads(), omp_get_thread_num());
             gemm_omp_block_run(in, bias_act, b, ta, tb, K, alpha, A, lda, B, ldb, beta,
                                bias, relu, C, ldc);
         }

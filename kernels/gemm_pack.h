@@ -108,7 +108,8 @@ static inline float *gemm_scratch(size_t n)
         free(buf);
         buf = aligned_alloc(64, bytes);
         if (!buf) {
-            fprintf(stderr, "gemm: out of memory for %zu bytes of packing scratch\n", bytes);
+            fprintf(stderr, "gemm: out of memory for %zu bytes of packing scratch\n",
+                    bytes);
             exit(EXIT_FAILURE);
         }
         cap = n;
@@ -209,12 +210,14 @@ static inline void gemm_drive(const gemm_arch *g, bool ta, bool tb, int M, int N
             const int kc = gemm_kc(K, nkb, kb);
             const bool last = kb == nkb - 1;
             gemm_epi e = {alpha, kb == 0 ? beta : 1.0f, NULL, relu && last};
-            const float *b_blk = tb ? B + (ptrdiff_t)jc * ldb + pc : B + (ptrdiff_t)pc * ldb + jc;
+            const float *b_blk =
+                tb ? B + (ptrdiff_t)jc * ldb + pc : B + (ptrdiff_t)pc * ldb + jc;
             if (pb)
                 gemm_pack_b(g, tb, kc, nc, b_blk, ldb, b_buf);
             for (int ic = 0; ic < M; ic += g->mc) {
                 const int mc = M - ic < g->mc ? M - ic : g->mc;
-                const float *a_blk = ta ? A + (ptrdiff_t)pc * lda + ic : A + (ptrdiff_t)ic * lda + pc;
+                const float *a_blk =
+                    ta ? A + (ptrdiff_t)pc * lda + ic : A + (ptrdiff_t)ic * lda + pc;
                 if (pa)
                     gemm_pack_a(g, ta, mc, kc, a_blk, lda, a_buf);
                 /* a(i,k) = a[i*rsa + k*csa]; row tile ir starts at a + ir*a_step */
