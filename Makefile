@@ -7,7 +7,7 @@ OPT ?= -O2
 Q   := $(if $(filter 1,$(V)),,@)
 
 # Sanitizers for `make debug` and `make test SANITIZE=1`.
-SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN       := $(if $(filter 1,$(SANITIZE)),$(SAN_FLAGS))
 
 WARN       = -Wall -Wextra -Wpedantic -Werror

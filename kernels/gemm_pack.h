@@ -27,6 +27,7 @@
 #ifndef GEMM_PACK_H
 #define GEMM_PACK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -96,9 +97,16 @@ typedef struct {
 void gemm_avx2_pack_t(int rows, int cols, const float *src, ptrdiff_t ld, float *dst,
                       ptrdiff_t dstride);
 
+/* The key whose destructor frees a thread's scratch when the thread exits
+ * (OpenMP ends worker threads when the team shrinks). */
+static pthread_key_t gemm_scratch_key;
+static pthread_once_t gemm_scratch_once = PTHREAD_ONCE_INIT;
+static void gemm_scratch_make_key(void) { pthread_key_create(&gemm_scratch_key, free); }
+
 /* Thread-local, 64-byte aligned scratch of at least n floats, grown on demand
- * and kept for the thread's next call.  Exits with a message when out of memory
- * (as xmalloc does): a kernel has no error return and must not leave C unwritten. */
+ * and kept for the thread's next call, freed when the thread exits.  Exits with
+ * a message when out of memory (as xmalloc does): a kernel has no error return
+ * and must not leave C unwritten. */
 static inline float *gemm_scratch(size_t n)
 {
     static _Thread_local float *buf;
@@ -113,6 +121,8 @@ static inline float *gemm_scratch(size_t n)
             exit(EXIT_FAILURE);
         }
         cap = n;
+        pthread_once(&gemm_scratch_once, gemm_scratch_make_key);
+        pthread_setspecific(gemm_scratch_key, buf);
     }
     return buf;
 }
