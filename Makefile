@@ -206,7 +206,7 @@ plots:
 	        $(PLOT) plots/final.gp $$d/summary.csv $$d/final || exit 1; \
 	        if grep -q ',naive,' $$d/runs.csv; then \
 	            echo "  PLOT  $$d/e2e-speedup"; \
-	            $(PLOT) plots/e2e-speedup.gp $$d/runs.csv $$d/e2e-speedup || exit 1; \
+	            $(PLOT) plots/e2e-speedup.gp $$d/summary.csv $$d/e2e-speedup || exit 1; \
 	        else echo "  SKIP  $$d/e2e-speedup: no run with gemm naive to compare with"; fi; \
 	    elif [ -f $$d/epochs.csv ]; then \
 	        echo "  PLOT  $$d/curves"; $(PLOT) plots/curves.gp $$d/epochs.csv $$d/curves || exit 1; \
