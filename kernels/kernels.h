@@ -72,7 +72,8 @@ typedef struct {
 typedef struct {
     const char *name, *desc;
     unsigned needs;
-    /* Y[b][n] += bias[n], then Y = max(Y, 0) when relu.  Y is B x N, stride ldy. */
+    /* Y[b][n] += bias[n], then Y = (Y > 0 ? Y : +0) when relu (so -0 and NaN
+     * give +0).  Y is B x N with stride ldy >= N; the padding is not touched. */
     void (*bias_act)(int B, int N, const float *bias, bool relu, float *Y, int ldy);
     /* dY[i] = 0 where Y[i] <= 0 (Y the ReLU output); n contiguous floats. */
     void (*relu_bwd)(size_t n, const float *Y, float *dY);
@@ -81,7 +82,8 @@ typedef struct {
     /* Row-wise softmax of the logits Z (B x C, contiguous) into P (B x C).
      * Returns the summed cross-entropy -log P[b][label[b]] over the rows (computed
      * with log-sum-exp, so it is finite for any finite Z) and writes each row's
-     * argmax into pred[b] (first index on ties). */
+     * argmax into pred[b] (first index on ties).  1 <= C <= 256, label[b] < C.
+     * Other sets match scalar's P within a few ulp and its pred exactly. */
     double (*softmax_xent)(int B, int C, const float *Z, const uint8_t *label,
                            float *P, uint8_t *pred);
     /* dZ = scale * (P - onehot(label)).  P and dZ are B x C, contiguous; may alias. */
