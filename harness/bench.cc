@@ -367,8 +367,8 @@ void register_gemm_row(const gemm_row &row, bool quick)
     }
 }
 
-/* Table rows, then oneDNN.  A threaded reference library also runs on 1 thread,
- * the fair yardstick for the single-threaded kernels. */
+/* Table rows, then oneDNN.  A threaded reference library (OpenBLAS, oneDNN) also
+ * runs on 1 thread, the fair yardstick for the single-threaded kernels. */
 void register_gemm(int all_threads, bool quick)
 {
     size_t n;
@@ -384,6 +384,8 @@ void register_gemm(int all_threads, bool quick)
             rows.push_back({k.name, k.run, k.needs, true, 1});
         rows.push_back({k.name, k.run, k.needs, true, all_threads});
     }
+    if (all_threads > 1)
+        rows.push_back({"onednn", gemm_onednn, 0, true, 1});
     rows.push_back({"onednn", gemm_onednn, 0, true, all_threads});
     for (const gemm_row &row : rows)
         register_gemm_row(row, quick);
