@@ -147,20 +147,9 @@ static int apply_sets(const cmd_args *a, cfg *c, char *err, size_t len) {
     return 0;
 }
 
-typedef struct {
-    const gemm_kernel *gemm;
-    const act_kernel *act;
-    int threads;
-} kernel_choice;
-
-static int choose_kernels(const cfg *c, kernel_choice *k, char *err, size_t len) {
-    char why[256];
-    if (!(k->gemm = gemm_select(c->gemm, why, sizeof why)) ||
-        !(k->act = act_select(c->activation, why, sizeof why))) {
-        snprintf(err, len, "%s", why);
-        return -1;
-    }
-    k->threads = kernels_set_threads(c->threads);
+/* Selects c's kernels (all cores unless kernels.threads) and says which. */
+static int choose_kernels(const cfg *c, run_kernels *k, char *err, size_t len) {
+    if (run_select_kernels(c, 0, k, err, len)) return -1;
     char cpu[128];
     cpu_features_str(cpu_features(), cpu, sizeof cpu);
     printf("kernels: gemm %s%s, activation %s%s, %d thread%s (cpu: %s)\n", k->gemm->name,
@@ -337,7 +326,7 @@ static int cmd_train(int argc, char **argv) {
     free_args(&a);
     if (bad) return fail(EXIT_INPUT, err);
 
-    kernel_choice k;
+    run_kernels k;
     if (choose_kernels(&c, &k, err, sizeof err)) return fail(EXIT_INPUT, err);
     print_config(&c, path);
 
@@ -402,7 +391,7 @@ static int cmd_eval(int argc, char **argv) {
         free(params);
         return fail(EXIT_INPUT, "--set model.layers: differs from the checkpoint's layers");
     }
-    kernel_choice k;
+    run_kernels k;
     run_data d = {0};
     mlp_model m;
     if (choose_kernels(&c, &k, err, sizeof err) || run_data_load(&c, false, &d, err, sizeof err) ||

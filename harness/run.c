@@ -62,6 +62,18 @@ const char *run_status_name(run_status s) {
     return s == RUN_OK ? "ok" : s == RUN_DIVERGED ? "diverged" : "failed";
 }
 
+int run_select_kernels(const cfg *c, int default_threads, run_kernels *k, char *err,
+                       size_t len) {
+    char why[256];
+    if (!(k->gemm = gemm_select(c->gemm, why, sizeof why)) ||
+        !(k->act = act_select(c->activation, why, sizeof why))) {
+        snprintf(err, len, "%s", why);
+        return -1;
+    }
+    k->threads = kernels_set_threads(c->threads ? c->threads : default_threads);
+    return 0;
+}
+
 int run_model(const cfg *c, const gemm_kernel *g, const act_kernel *a, mlp_model *m,
               rng_state *rng, char *err, size_t len) {
     int max_batch = c->batch > RUN_EVAL_BATCH ? c->batch : RUN_EVAL_BATCH;
@@ -121,14 +133,13 @@ static int child_run(const run_plan *p, run_progress *pr, const cfg *c) {
     run_result r = {0};
     mlp_model m;
     rng_state rng;
-    const gemm_kernel *g = gemm_select(c->gemm, why, sizeof why);
-    const act_kernel *a = act_select(c->activation, why, sizeof why);
+    run_kernels k;
     int share = p->cores / p->jobs;
-    kernels_set_threads(c->threads ? c->threads : share > 0 ? share : 1);
+    bool have_kernels = run_select_kernels(c, share > 0 ? share : 1, &k, why, sizeof why) == 0;
     const run_data *d = run_plan_data(p, c);
-    if (!g || !a || !d || run_model(c, g, a, &m, &rng, r.why, sizeof r.why)) {
+    if (!have_kernels || !d || run_model(c, k.gemm, k.act, &m, &rng, r.why, sizeof r.why)) {
         /* Checked before the sweep started; kept as a failed row if it happens. */
-        snprintf(r.why, sizeof r.why, "%s", !g || !a ? why : !d ? "data set not loaded" : r.why);
+        snprintf(r.why, sizeof r.why, "%s", !have_kernels ? why : !d ? "data set not loaded" : r.why);
         r.status = RUN_FAILED;
         r.train_seconds = r.samples_per_second = NAN;
     } else {

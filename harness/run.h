@@ -55,6 +55,16 @@ typedef struct {
     int threads;
 } run_result;
 
+/* The kernels c names ("auto" resolved), with the threads set: kernels.threads,
+ * or default_threads when that is 0 (<= 0: every core).  0, or -1 + err. */
+typedef struct {
+    const gemm_kernel *gemm;
+    const act_kernel *act;
+    int threads; /* now in force */
+} run_kernels;
+int run_select_kernels(const cfg *c, int default_threads, run_kernels *k, char *err,
+                       size_t err_len);
+
 /* Creates *m for c with kernels g and a, initialized from c->seed.  0, or -1 + err. */
 int run_model(const cfg *c, const gemm_kernel *g, const act_kernel *a, mlp_model *m,
               rng_state *rng, char *err, size_t err_len);
