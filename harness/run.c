@@ -71,6 +71,7 @@ int run_select_kernels(const cfg *c, int default_threads, run_kernels *k, char *
         return -1;
     }
     k->threads = kernels_set_threads(c->threads ? c->threads : default_threads);
+    kernels_flush_denormals(true);
     return 0;
 }
 

@@ -1,11 +1,13 @@
 /* gemm_omp.c: the OpenMP GEMM.  It partitions C (never K) into one block per
  * thread and runs the fastest single-threaded kernel this CPU supports on each
  * block: gemm_avx512, else gemm_avx2, else gemm_naive, chosen by a CPU check and
- * called through a function pointer.  No intrinsics and no ISA flags here.
+ * called through a function pointer.  No SIMD intrinsics (only the MXCSR access
+ * of SSE, part of x86-64) and no ISA flags here.
  * Because those kernels compute every element of C with the same FMA chain
  * whatever sub-block it falls in, the result is bit-identical for every thread
  * count.  Without OpenMP (NO_OMP=1) it runs on one thread. */
 #include <stddef.h>
+#include <xmmintrin.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -112,8 +114,14 @@ static void gemm_omp_parallel(const gemm_omp_inner *in, bool bias_act, bool ta, 
 {
 #ifdef _OPENMP
     if ((double)M * N * K >= GEMM_OMP_MIN_WORK && omp_get_max_threads() > 1) {
+        /* The workers compute in the caller's floating-point mode (denormals
+         * flushed or not: kernels_flush_denormals), whenever they were created,
+         * so that the result does not depend on the thread count. */
+        const unsigned csr = _mm_getcsr();
 #pragma omp parallel
         {
+            if (_mm_getcsr() != csr)
+                _mm_setcsr(csr);
             gemm_omp_block b = gemm_omp_split(M, N, in->mr, in->nr, tb,
                                               omp_get_num_threads(), omp_get_thread_num());
             gemm_omp_block_run(in, bias_act, b, ta, tb, K, alpha, A, lda, B, ldb, beta,

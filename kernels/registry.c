@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <xmmintrin.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -202,6 +203,17 @@ int kernels_set_threads(int n)
 #endif
     openblas_set_num_threads(n);
     return kernels_max_threads();
+}
+
+/* MXCSR's flush-to-zero and denormals-are-zero bits (SSE is part of x86-64, so
+ * this file needs no ISA flag for them). */
+#define KERNELS_MXCSR_FTZ_DAZ 0x8040u
+
+bool kernels_flush_denormals(bool on)
+{
+    unsigned csr = _mm_getcsr();
+    _mm_setcsr(on ? csr | KERNELS_MXCSR_FTZ_DAZ : csr & ~KERNELS_MXCSR_FTZ_DAZ);
+    return (csr & KERNELS_MXCSR_FTZ_DAZ) == KERNELS_MXCSR_FTZ_DAZ;
 }
 
 /* With OpenMP, what our threaded kernels use; without, OpenBLAS's count (ours

@@ -67,3 +67,33 @@ Test(omp, bit_identical_for_1_to_4_threads) {
     }
     kernels_set_threads(0);
 }
+
+/* Products that underflow: every a*b is 1e-20 * 1e-20 = 1e-40, a denormal.  With
+ * denormals flushed (kernels_flush_denormals) C must be exactly 0 for every
+ * thread count, which holds only if the OpenMP workers, created before the mode
+ * was set, compute in the caller's mode; with gradual underflow it is not 0. */
+Test(omp, workers_follow_the_callers_denormal_mode) {
+    char why[256];
+    const gemm_kernel *k = gemm_select("omp", why, sizeof why);
+    cr_assert_not_null(k, "%s", why);
+    enum { M = 64, N = 256, K = 64 };
+    float *A = xmalloc_aligned(M * K * 4), *B = xmalloc_aligned(K * N * 4), *C = xmalloc_aligned(M * N * 4);
+    for (int i = 0; i < M * K; i++) A[i] = 1e-20f;
+    for (int i = 0; i < K * N; i++) B[i] = 1e-20f;
+    for (int t = 1; t <= 4; t++) {
+        kernels_set_threads(t);
+        kernels_flush_denormals(false);
+        k->run(false, false, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N); /* wake the workers */
+        for (int i = 0; i < M * N; i++)
+            cr_assert_gt(C[i], 0.0f, "%d threads, gradual underflow: C[%d] = %g", t, i, C[i]);
+        bool was = kernels_flush_denormals(true);
+        cr_assert_not(was, "kernels_flush_denormals(false) did not turn flushing off");
+        k->run(false, false, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+        /* Checked with flushing off: with DAZ on, a denormal compares equal to 0. */
+        cr_assert(kernels_flush_denormals(false), "flushing was not on");
+        for (int i = 0; i < M * N; i++)
+            cr_assert_eq(C[i], 0.0f, "%d threads, denormals flushed: C[%d] = %g", t, i, C[i]);
+    }
+    free(A), free(B), free(C);
+    kernels_set_threads(0);
+}
