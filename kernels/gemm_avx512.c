@@ -4,8 +4,12 @@
  * clean-up; and a transposed 32x12 tile for ta products with at most 12 columns
  * (the weight gradient of a 10-class layer), where 8x48 would use 10 lanes of 16.
  * Also the fused forward epilogue gemm_avx512_bias_act (bias + ReLU applied while
- * C is in registers).  Not threaded (gemm_omp partitions C over it); blocking
- * measured on AMD Zen 4 (EPYC, 32 KiB L1d, 1 MiB L2), not tuned for others.
+ * C is in registers).  Not threaded (gemm_omp partitions C over it).  Blocking
+ * measured on AMD Zen 4 (32 KiB L1d, 1 MiB L2) and an Intel Xeon with AMX
+ * (48 KiB L1d, 2 MiB L2): KC 128 keeps the micro-panel of B that every row tile
+ * reuses (128 x 48 floats, 24 KiB) in L1 on both; with KC 512 it spilled to L2,
+ * and where B is read in place with rows 4 KiB apart (ldb 1024) its 512 rows
+ * fell into so few cache sets that 1024^3 ran at 45% of the Xeon's peak.
  * Compiled with -mavx512f/vl/bw/dq -mavx2 -mfma only; registry.c calls it after a
  * CPU check. */
 #include <immintrin.h>
@@ -272,7 +276,7 @@ static bool gemm_avx512_pack_b(bool tb, int M, int N, int K)
 }
 
 static const gemm_arch gemm_avx512_arch = {
-    .mr = MR, .nr = NR, .kc = 512, .mc = 192, .nc = 1536,
+    .mr = MR, .nr = NR, .kc = 128, .mc = 192, .nc = 1536,
     .ukr = gemm_avx512_8x48, .ukr_t = gemm_avx512_32x12t, .mr_t = 32, .nr_t = 12,
     .pack_a = gemm_avx512_pack_a, .pack_b = gemm_avx512_pack_b,
 };
@@ -280,7 +284,7 @@ static const gemm_arch gemm_avx512_arch = {
 /* gemm_avx512: C = alpha*op(A)*op(B) + beta*C, float, row-major (kernels.h).
  *   A is M x K (K x M if ta), B is K x N (N x K if tb), C is M x N; ld* >= row length.
  *   Packs A in 8-row micro-panels when N > 192 and B^T in 48-column panels when tb
- *   (64-byte aligned thread-local scratch), else reads them in place; KC 512 (K in
+ *   (64-byte aligned thread-local scratch), else reads them in place; KC 128 (K in
  *   near-equal blocks), MC 192, NC 1536.  8x48 tile, 24 zmm accumulators; ta && !tb
  *   with N <= 12 runs the transposed 32x12 tile.  Partial tiles masked.
  *   beta == 0: C not read;
@@ -300,7 +304,7 @@ void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float
  * max(C, 0) when relu; the forward pass of a dense layer.  A is M x K, B is K x N,
  * C is M x N, no transposes, C write-only.  Bias and ReLU are applied by the
  * micro-kernel to the tile in registers at the last K block, so C is written once
- * (for K <= 512).  Same blocking, accuracy and threading as gemm_avx512. */
+ * (for K <= 128).  Same blocking, accuracy and threading as gemm_avx512. */
 void gemm_avx512_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
                           int ldb, const float *bias, bool relu, float *C, int ldc)
 {
