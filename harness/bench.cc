@@ -60,6 +60,10 @@ const std::vector<int64_t> BATCHES = {32, 128, 256};
 const std::vector<int64_t> SQUARE = {64, 128, 256, 512, 1024, 2048};
 const int64_t NAIVE_MAX_N = 512;
 const int64_t QUICK_N = 256, QUICK_B = 128, QUICK_LAYER = 2;
+/* Squares around gemm_omp's threshold (kernels_omp_min_work): 16^3 = 4096 to
+ * 128^3 = 2097152 multiply-adds, timed on one thread and split on all of them. */
+const std::vector<int64_t> SMALL = {16, 24, 32, 40, 48, 56, 64, 80, 96, 128};
+const int64_t QUICK_SMALL = 64;
 
 /* Rounds of PEAK_CHAINS FMAs per call of a peak function: about 0.2 ms on one core. */
 const long PEAK_ITERS = 1L << 16;
@@ -367,6 +371,38 @@ void register_gemm_row(const gemm_row &row, bool quick)
     }
 }
 
+/* gemm_omp with its threshold at 0, so that it splits every call among the
+ * threads: the small/ family times it against gemm_omp on one thread to measure
+ * where the split starts to pay (the report's "omp threshold"). */
+gemm_fn omp_run;
+
+void gemm_omp_split_always(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+                           int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    const double was = kernels_omp_min_work(0);
+    omp_run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    kernels_omp_min_work(was);
+}
+
+void register_omp_threshold(const gemm_kernel &omp, int all_threads, bool quick)
+{
+    omp_run = omp.run;
+    std::vector<int64_t> sizes;
+    for (int64_t n : SMALL)
+        if (!quick || n == QUICK_SMALL)
+            sizes.push_back(n);
+    const gemm_row rows[] = {{omp.name, omp.run, omp.needs, true, 1},
+                             {"omp-split", gemm_omp_split_always, omp.needs, true, all_threads}};
+    for (const gemm_row &row : rows)
+        add_gemm(row, "small",
+                 [](const benchmark::State &st) {
+                     int n = (int)st.range(0);
+                     return gemm_shape{n, n, n, false, false, 0.0f};
+                 })
+            ->ArgsProduct({sizes})
+            ->ArgNames({"n"});
+}
+
 /* Table rows, then oneDNN.  A threaded reference library (OpenBLAS, oneDNN) also
  * runs on 1 thread, the fair yardstick for the single-threaded kernels. */
 void register_gemm(int all_threads, bool quick)
@@ -383,6 +419,8 @@ void register_gemm(int all_threads, bool quick)
         if ((k.flags & KERNEL_REFERENCE) && all_threads > 1)
             rows.push_back({k.name, k.run, k.needs, true, 1});
         rows.push_back({k.name, k.run, k.needs, true, all_threads});
+        if (std::strcmp(k.name, "omp") == 0 && all_threads > 1)
+            register_omp_threshold(k, all_threads, quick);
     }
     if (all_threads > 1)
         rows.push_back({"onednn", gemm_onednn, 0, true, 1});
@@ -691,6 +729,7 @@ void add_context(int all_threads)
     benchmark::AddCustomContext("cpu_model", cpu_model());
     benchmark::AddCustomContext("cpu_features", features(cpu_features()));
     benchmark::AddCustomContext("threads_all", std::to_string(all_threads));
+    benchmark::AddCustomContext("omp_min_work", std::to_string(kernels_omp_min_work(-1)));
     benchmark::AddCustomContext("compiler_c", BENCH_CC_VERSION);
     benchmark::AddCustomContext("cflags", BENCH_CFLAGS);
     benchmark::AddCustomContext("compiler_cxx", __VERSION__);

@@ -6,6 +6,7 @@
  * Because those kernels compute every element of C with the same FMA chain
  * whatever sub-block it falls in, the result is bit-identical for every thread
  * count.  Without OpenMP (NO_OMP=1) it runs on one thread. */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <xmmintrin.h>
 #ifdef _OPENMP
@@ -15,13 +16,18 @@
 #include "impl.h"
 
 /* Below this many multiply-adds (M*N*K) the call stays on one thread: waking the
- * team and splitting the tiles costs more than it saves.  Measured on the 2-core
- * AMD EPYC (Zen 4) this was tuned on: gemm_avx512 on one thread against this
- * code with no threshold on two (OMP_NUM_THREADS=2, taskset -c 0,1), interleaved,
- * best and median of 15, three runs.  At 65536 (32x64x32, 32x32x64) two threads
- * lose (~89 against ~98 GFLOP/s), at 110592 (48^3) they win ~10%, and from
- * 131072 (32x64x64, 64x64x32 ta, 32x64x64 tb) by 15-35% in every run. */
+ * team and splitting the tiles costs more than it saves.  `make bench` measures
+ * the crossover (the small/ family: this code split on every thread against one
+ * thread, reported as "omp threshold").  On 2 cores of an AMD Zen 4, two
+ * threads lost at 65536 multiply-adds (32x64x32) and won from 110592 (48^3). */
 #define GEMM_OMP_MIN_WORK 131072.0
+
+static _Atomic double gemm_omp_min_work = GEMM_OMP_MIN_WORK;
+
+double kernels_omp_min_work(double macs)
+{
+    return macs >= 0 ? atomic_exchange(&gemm_omp_min_work, macs) : gemm_omp_min_work;
+}
 
 /* Time to transpose one element of B into a packed panel, in multiply-adds of
  * the inner kernel (measured: 8x8 AVX2 transposes ~0.3 cycle/element against 16
@@ -113,7 +119,7 @@ static void gemm_omp_parallel(const gemm_omp_inner *in, bool bias_act, bool ta, 
                               bool relu, float *C, int ldc)
 {
 #ifdef _OPENMP
-    if ((double)M * N * K >= GEMM_OMP_MIN_WORK && omp_get_max_threads() > 1) {
+    if ((double)M * N * K >= gemm_omp_min_work && omp_get_max_threads() > 1) {
         /* The workers compute in the caller's floating-point mode (denormals
          * flushed or not: kernels_flush_denormals), whenever they were created,
          * so that the result does not depend on the thread count. */

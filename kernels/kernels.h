@@ -117,6 +117,12 @@ bool kernel_runs_here(unsigned needs);
 int kernels_set_threads(int n);
 int kernels_max_threads(void);
 
+/* gemm_omp's threshold: a call of fewer multiply-adds (M*N*K) than this stays on
+ * one thread.  Its value is compiled in (GEMM_OMP_MIN_WORK, gemm_omp.c) from the
+ * crossover that `make bench` measures; the benchmark lowers it to time the split
+ * below it.  Sets it when macs >= 0; returns the value before the call. */
+double kernels_omp_min_work(double macs);
+
 /* Flush denormal floats (nonzero |x| < FLT_MIN) to zero, as results (FTZ) and as
  * inputs (DAZ), on the calling thread and in gemm_omp's workers (which copy the
  * caller's mode), or (on = false) return to IEEE gradual underflow.  The trainer

@@ -12,7 +12,9 @@
 # gemm.csv, one row per kernel, thread count and shape, columns:
 #   kernel,threads   the table name (or onednn) and the threads it ran on
 #   series           kernel, plus /t<threads> for threaded rows: one line per plot series
-#   shape            square/n:<n> or <net>/<pass>/B:<batch>/L:<layer>
+#   shape            square/n:<n>, <net>/<pass>/B:<batch>/L:<layer>, or small/n:<n>
+#                    (omp on 1 thread and omp-split, omp without its threshold, on
+#                    all: the "omp threshold" table measures where the split pays)
 #   M,N,K            the GEMM's dimensions
 #   gflops_median    median over the repetitions (GFLOP/s)
 #   gflops_best      GFLOP / the `min` time of the repetitions (best of N, as BLIS quotes)
@@ -54,7 +56,7 @@ def prefix: parts | (.[0:2] + (.[2:3] | map(select(startswith("threads:"))))) | 
     | if $rename != "" then sub("^gemm/[^/]+"; "gemm/" + $rename) else . end;
 (.context.openblas_corename // "") as $core
 | (["context", .context.cpu_model, .context.git_commit, $core, .context.threads_all,
-    .context.date] | @tsv),
+    .context.date, .context.omp_min_work // ""] | @tsv),
   (.benchmarks
 | group_by(.run_name)
 | sort_by(.[0].family_index, .[0].per_family_instance_index)
@@ -80,15 +82,17 @@ AWK_PROG='
 function isa_of(kernel, core) {
     if (kernel ~ /^openblas/)
         return tolower(core) ~ /skylakex|cooperlake|sapphirerapids/ ? "avx512" : "avx2"
-    if (kernel == "avx512" || kernel == "omp" || kernel == "onednn")
+    if (kernel == "avx512" || kernel ~ /^omp/ || kernel == "onednn")
         return "avx512"
     return "avx2"
 }
 function num(x, fmt) { return x == "" ? "" : sprintf(fmt, x) }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : a / b }
 $1 == "context" {
-    if (!context++)
+    if (!context++) {
         printf "cpu %s, commit %s, OpenBLAS core %s, all threads = %s, %s\n\n", $2, $3, $4, $5, $6
+        omp_min_work = $7
+    }
     next
 }
 $1 == "error" {
@@ -114,6 +118,17 @@ $1 == "error" {
         ob1[shape[n]] = gf[n]
     if (kind[n] == "act" && kern[n] == "scalar")
         scalar[shape[n]] = tmed[n]
+    if (kind[n] == "gemm" && shape[n] ~ /^small\//) { # the omp threshold family
+        if (!(M[n] in small_seen))
+            small_n[++nsmall] = M[n]
+        small_seen[M[n]] = 1
+        if (kern[n] == "omp" && thr[n] == 1)
+            small_one[M[n]] = gf[n]
+        if (kern[n] == "omp-split") {
+            small_split[M[n]] = gf[n]
+            split_thr = thr[n]
+        }
+    }
     if ((kind[n], shape[n]) in seen)
         next
     seen[kind[n], shape[n]] = 1
@@ -154,6 +169,29 @@ END {
                    pct[i] == "" ? "" : sprintf("%.1f %s", pct[i], isa[i]),
                    num(xn[i], "%.1f"), num(xo[i], "%.2f")
         }
+    }
+
+    if (nsmall > 0 && split_thr != "") {
+        printf "\nomp threshold (small/: gemm_omp split on %s threads against 1 thread, GFLOP/s median)\n", split_thr
+        printf "%6s %9s %9s %9s %6s\n", "n", "n^3", "1", split_thr, "x"
+        from = ""
+        for (s = 1; s <= nsmall; s++) {
+            m = small_n[s]
+            x = ratio(small_split[m], small_one[m])
+            printf "%6s %9s %9s %9s %6s\n", m, m * m * m, num(small_one[m], "%.1f"),
+                   num(small_split[m], "%.1f"), num(x, "%.2f")
+            if (x != "" && x > 1 && from == "")
+                from = m
+            else if (x == "" || x <= 1)
+                from = ""
+        }
+        if (from == "")
+            printf "measured: %s threads never win for n <= %s", split_thr, small_n[nsmall]
+        else
+            printf "measured: %s threads win from %s^3 = %d multiply-adds up", split_thr, from,
+                   from * from * from
+        printf "; gemm_omp splits from %s (GEMM_OMP_MIN_WORK, kernels/gemm_omp.c)\n",
+               omp_min_work == "" ? "?" : omp_min_work + 0
     }
 
     print "kernel,func,shape,elements,ns_median,ns_best,gbytes_per_s,gelems_per_s,speedup_scalar" > act_csv
