@@ -198,9 +198,11 @@ static void show_batch(progress *p, int epoch, int step, int steps, double loss,
 
 static void show_epoch(progress *p, const epoch_stats *s) {
     p->last_draw = 0;
-    printf("%sEpoch %d/%d - %.2fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f\n",
-           p->prefix, s->epoch, p->epochs, s->seconds, s->train_loss, s->train_acc, s->val_loss,
-           s->val_acc);
+    printf("%sEpoch %d/%d - %.2fs - loss: %.4f - accuracy: %.4f", p->prefix, s->epoch, p->epochs,
+           s->seconds, s->train_loss, s->train_acc);
+    /* As Keras: no validation columns without validation data (val_split = 0). */
+    if (!isnan(s->val_loss)) printf(" - val_loss: %.4f - val_accuracy: %.4f", s->val_loss, s->val_acc);
+    putchar('\n');
     fflush(stdout);
 }
 
