@@ -113,8 +113,11 @@ void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B) {
         int K = m->sizes[l], N = m->sizes[l + 1];
         const float *in = l ? m->act[l] : X;
         const float *dout = m->dact[l + 1];
-        /* gW (K, N) += inᵀ (K, B) · dout (B, N) */
-        m->gemm->run(true, false, K, N, B, 1.0f, in, K, dout, N, 1.0f, m->gw[l], N);
+        /* gW (K, N) = inᵀ (K, B) · dout (B, N); gb = column sums of dout, which
+         * bias_grad adds into a zeroed gb (writing, not adding, spares the
+         * optimizer step a pass that clears every gradient) */
+        m->gemm->run(true, false, K, N, B, 1.0f, in, K, dout, N, 0.0f, m->gw[l], N);
+        memset(m->gb[l], 0, (size_t)N * sizeof(float));
         m->ak->bias_grad(B, N, dout, m->gb[l]);
         if (l == 0) break;
         /* din (B, K) = dout (B, N) · Wᵀ (N, K), then through the ReLU of layer l-1 */
@@ -122,8 +125,6 @@ void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B) {
         m->ak->relu_bwd((size_t)B * (size_t)K, m->act[l], m->dact[l]);
     }
 }
-
-void mlp_zero_grad(mlp_model *m) { memset(m->grads, 0, m->n_params * sizeof(float)); }
 
 void mlp_step(mlp_model *m, const mlp_opt *o) {
     m->step++;

@@ -10,8 +10,8 @@
  *
  * Parameters, gradients and the two optimizer states each live in one flat
  * buffer (W0 b0 W1 b1 ...) that the named pointers index into, so an optimizer
- * step is one call over n_params (llm.c, kann).  Backward adds into the
- * gradients; mlp_zero_grad clears them once per step. */
+ * step is one call over n_params (llm.c, kann).  Backward writes the
+ * gradients (of one batch; nothing accumulates across calls). */
 #ifndef MLP_H
 #define MLP_H
 
@@ -66,11 +66,10 @@ void mlp_init_he(mlp_model *m, rng_state *r);
  * argmax in pred.  Returns the summed cross-entropy over the rows. */
 double mlp_forward(mlp_model *m, const float *X, const uint8_t *y, int B);
 
-/* Backward pass after mlp_forward on the same X, y: adds the gradient of the
- * mean loss over the B rows into grads. */
+/* Backward pass after mlp_forward on the same X, y: writes the gradient of the
+ * mean loss over the B rows into grads (whatever they held before). */
 void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B);
 
-void mlp_zero_grad(mlp_model *m);
 /* One optimizer step from grads; then, when o->ema > 0, the average update. */
 void mlp_step(mlp_model *m, const mlp_opt *o);
 /* Exchanges params and avg, so that the averaged weights are evaluated (and

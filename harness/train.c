@@ -65,7 +65,6 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
             for (int b = 0; b < B; b++) correct += m->pred[b] == yb[b];
             loss_sum += loss;
             seen += B;
-            mlp_zero_grad(m);
             mlp_backward(m, xb, yb, B);
             mlp_step(m, &o->opt);
             if (o->on_batch)
