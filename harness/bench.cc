@@ -329,6 +329,13 @@ gemm_shape mlp_shape(const std::vector<int> &net, pass p, int B, int L)
     return {B, in, out, false, true, 0.0f};
 }
 
+/* n x n x n, no transposes: the square/ and small/ families, n = the argument. */
+gemm_shape square_shape(const benchmark::State &st)
+{
+    const int n = (int)st.range(0);
+    return {n, n, n, false, false, 0.0f};
+}
+
 std::string net_name(const std::vector<int> &net)
 {
     std::string s;
@@ -343,11 +350,7 @@ void register_gemm_row(const gemm_row &row, bool quick)
     for (int64_t n : SQUARE)
         if ((quick ? n == QUICK_N : true) && (row.kernel != "naive" || n <= NAIVE_MAX_N))
             square.push_back(n);
-    add_gemm(row, "square",
-             [](const benchmark::State &st) {
-                 int n = (int)st.range(0);
-                 return gemm_shape{n, n, n, false, false, 0.0f};
-             })
+    add_gemm(row, "square", square_shape)
         ->ArgsProduct({square})
         ->ArgNames({"n"});
 
@@ -394,11 +397,7 @@ void register_omp_threshold(const gemm_kernel &omp, int all_threads, bool quick)
     const gemm_row rows[] = {{omp.name, omp.run, omp.needs, true, 1},
                              {"omp-split", gemm_omp_split_always, omp.needs, true, all_threads}};
     for (const gemm_row &row : rows)
-        add_gemm(row, "small",
-                 [](const benchmark::State &st) {
-                     int n = (int)st.range(0);
-                     return gemm_shape{n, n, n, false, false, 0.0f};
-                 })
+        add_gemm(row, "small", square_shape)
             ->ArgsProduct({sizes})
             ->ArgNames({"n"});
 }
