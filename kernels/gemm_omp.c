@@ -18,9 +18,13 @@
 /* Below this many multiply-adds (M*N*K) the call stays on one thread: waking the
  * team and splitting the tiles costs more than it saves.  `make bench` measures
  * the crossover (the small/ family: this code split on every thread against one
- * thread, reported as "omp threshold").  On 2 cores of an AMD Zen 4, two
- * threads lost at 65536 multiply-adds (32x64x32) and won from 110592 (48^3). */
-#define GEMM_OMP_MIN_WORK 131072.0
+ * thread, reported as "omp threshold").  On 2 cores of an AMD Zen 4, two threads
+ * lost at 65536 (32x64x32) and won from 110592 (48^3); on 2 cores of an Intel
+ * Xeon with AMX they lost up to 56^3 = 175616, tied at 64^3 = 262144 and won
+ * from 80^3 = 512000 (1.27x).  The threshold sits between the two: on the Xeon
+ * a split at 175616 ran at half the speed of one thread, while on Zen 4 staying
+ * on one thread below 400000 forgoes at most a third. */
+#define GEMM_OMP_MIN_WORK 400000.0
 
 static _Atomic double gemm_omp_min_work = GEMM_OMP_MIN_WORK;
 
