@@ -773,6 +773,11 @@ int main(int argc, char **argv)
     benchmark::Initialize(&argc, argv, print_help);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 2;
+    char why[128];
+    if (kernels_env_error(why, sizeof why)) {
+        std::fprintf(stderr, "bench: %s\n", why);
+        return 2;
+    }
     const int all_threads = kernels_max_threads(); /* before any row changes it */
     add_context(all_threads);
     register_peak(all_threads);

@@ -17,7 +17,9 @@
 #include <stdint.h>
 
 /* CPU feature bits, checked once in registry.c with __builtin_cpu_supports (which
- * also checks that the OS saves the wide registers). */
+ * also checks that the OS saves the wide registers), less those hidden by the
+ * environment variable SIMD_MLP_MAX_ISA=avx2 or x86-64 (to run and test the
+ * narrower kernels, and `auto`, as on an older CPU). */
 enum {
     CPU_AVX2 = 1u << 0,
     CPU_FMA = 1u << 1,
@@ -27,6 +29,9 @@ enum {
     CPU_AVX512DQ = 1u << 5,
 };
 unsigned cpu_features(void);
+/* NULL when the environment's settings for the kernels (SIMD_MLP_MAX_ISA: avx512,
+ * avx2 or x86-64) are valid, else the message, written into buf. */
+const char *kernels_env_error(char *buf, size_t len);
 /* Names of the bits in `mask` ("avx2 fma avx512f"), or "none". */
 void cpu_features_str(unsigned mask, char *buf, size_t len);
 

@@ -5,7 +5,9 @@
 #include <cblas.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <xmmintrin.h>
 #ifdef _OPENMP
@@ -65,6 +67,42 @@ static const struct {
 #undef X
 };
 
+/* SIMD_MLP_MAX_ISA's values (as oneDNN's ONEDNN_MAX_CPU_ISA) and the features
+ * each lets the kernels use; unset or empty means all. */
+static const struct {
+    const char *name;
+    unsigned allowed;
+} cpu_isa_limits[] = {
+    {"avx512", ~0u},
+    {"avx2", ~(unsigned)(CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ)},
+    {"x86-64", 0},
+};
+
+/* The features SIMD_MLP_MAX_ISA allows, or 0 with *bad set when it is invalid. */
+static unsigned cpu_isa_limit(bool *bad)
+{
+    const char *isa = getenv("SIMD_MLP_MAX_ISA");
+    *bad = false;
+    if (!isa || !*isa)
+        return ~0u;
+    for (size_t i = 0; i < sizeof cpu_isa_limits / sizeof cpu_isa_limits[0]; i++)
+        if (!strcasecmp(isa, cpu_isa_limits[i].name))
+            return cpu_isa_limits[i].allowed;
+    *bad = true;
+    return 0;
+}
+
+const char *kernels_env_error(char *buf, size_t len)
+{
+    bool bad;
+    cpu_isa_limit(&bad);
+    if (!bad)
+        return NULL;
+    snprintf(buf, len, "SIMD_MLP_MAX_ISA: '%s' is not one of avx512, avx2, x86-64",
+             getenv("SIMD_MLP_MAX_ISA"));
+    return buf;
+}
+
 unsigned cpu_features(void)
 {
     const unsigned known = 1u << 31; /* set once the cache holds the answer */
@@ -79,6 +117,13 @@ unsigned cpu_features(void)
         f |= bit;
     CPU_FEATURE_LIST
 #undef X
+    bool bad;
+    f &= cpu_isa_limit(&bad) | known;
+    if (bad) { /* programs check kernels_env_error() first; this is the backstop */
+        char why[128];
+        fprintf(stderr, "%s\n", kernels_env_error(why, sizeof why));
+        exit(2);
+    }
     atomic_store_explicit(&cache, f, memory_order_relaxed);
     return f & ~known;
 }
@@ -164,8 +209,10 @@ static long find_row(const char *family, const char *name, size_t n, row_info (*
         char needs[128], has[128];
         cpu_features_str(r.needs, needs, sizeof needs);
         cpu_features_str(cpu_features(), has, sizeof has);
-        snprintf(why, why_len, "%s '%s' needs %s; this CPU has %s (try %s = auto)", family,
-                 name, needs, has, family);
+        const char *isa = getenv("SIMD_MLP_MAX_ISA");
+        snprintf(why, why_len, "%s '%s' needs %s; this CPU has %s%s%s (try %s = auto)", family,
+                 name, needs, has, isa && *isa ? " under SIMD_MLP_MAX_ISA=" : "",
+                 isa && *isa ? isa : "", family);
         return -1;
     }
     int used = snprintf(why, why_len, "unknown %s kernel '%s' (choose from: auto", family, name);
