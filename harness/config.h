@@ -56,6 +56,12 @@ typedef int (*cfg_sweep_fn)(void *ctx, const char *key, const char *value, char 
 int cfg_load_sweep_file(cfg *c, const char *path, cfg_sweep_fn on_sweep, void *ctx, char *err,
                         size_t err_len);
 
+/* The line of the INI file at path that sets key `name` ("section.key"): the line
+ * that lists it in [sweep] if one does (a sweep's runs take its values from there),
+ * else the last line that sets it; 0 when none does or the file cannot be read.
+ * For errors about a value that only the data set can check. */
+int cfg_key_line(const char *path, const char *name);
+
 /* Sets one key from its text value, checking type and range. */
 int cfg_set_key(cfg *c, const char *section, const char *key, const char *value,
                 char *err, size_t err_len);

@@ -137,6 +137,35 @@ static void free_args(cmd_args *a) {
     free(a->pos);
 }
 
+/* Prefixes err with where the configuration key it starts with was set, when it
+ * starts with one ("model.layers: ...", as run_data_check writes): the key's last
+ * --set, else the line of the INI file at path that sets it, else the file (the
+ * key has its default there).  The command's arguments, which parsed before
+ * with takes, are parsed again for their --set options. */
+static void blame_key(int argc, char **argv, const char *takes, const char *path, char *err,
+                      size_t len) {
+    char key[64], where[512], msg[1024];
+    size_t n = strcspn(err, ":");
+    if (n >= sizeof key) return;
+    snprintf(key, sizeof key, "%.*s", (int)n, err);
+    if (cfg_key_index(key) < 0) return;
+    cmd_args a;
+    const char *set = NULL;
+    parse_args(argc, argv, takes, 1, &a, msg, sizeof msg);
+    for (int i = 0; i < a.n_sets; i++)
+        if (!strncmp(a.sets[i], key, n) && a.sets[i][n] == '=') set = a.sets[i];
+    int line = set ? 0 : cfg_key_line(path, key);
+    if (set)
+        snprintf(where, sizeof where, "--set %s", set);
+    else if (line)
+        snprintf(where, sizeof where, "%s:%d", path, line);
+    else
+        snprintf(where, sizeof where, "%s", path);
+    free_args(&a);
+    snprintf(msg, sizeof msg, "%s", err);
+    snprintf(err, len, "%.300s: %.700s", where, msg);
+}
+
 static int apply_sets(const cmd_args *a, cfg *c, char *err, size_t len) {
     char msg[512];
     for (int i = 0; i < a->n_sets; i++)
@@ -339,6 +368,7 @@ static int cmd_train(int argc, char **argv) {
     rng_state rng;
     if (run_data_check(&c, &d, err, sizeof err) ||
         run_model(&c, k.gemm, k.act, &m, &rng, err, sizeof err)) {
+        blame_key(argc, argv, "", path, err, sizeof err);
         run_data_free(&d);
         return fail(EXIT_INPUT, err);
     }
@@ -390,15 +420,26 @@ static int cmd_eval(int argc, char **argv) {
     }
     if (c.n_sizes != stored.n_sizes ||
         memcmp(c.sizes, stored.sizes, (size_t)c.n_sizes * sizeof *c.sizes)) {
+        char want[1024], have[1024];
+        size_t layers = (size_t)cfg_key_index("model.layers");
+        cfg_format(&c, layers, want, sizeof want);
+        cfg_format(&stored, layers, have, sizeof have);
+        snprintf(err, sizeof err, "--set model.layers=%.256s: %.256s has layers %.256s (eval cannot "
+                                  "change them)", want, path, have);
         free(params);
-        return fail(EXIT_INPUT, "--set model.layers: differs from the checkpoint's layers");
+        return fail(EXIT_INPUT, err);
     }
     run_kernels k;
     run_data d = {0};
     mlp_model m;
-    if (choose_kernels(&c, &k, err, sizeof err) || run_data_load(&c, false, &d, err, sizeof err) ||
-        run_data_check(&c, &d, err, sizeof err) ||
-        mlp_create(&m, c.n_sizes, c.sizes, RUN_EVAL_BATCH, k.gemm, k.act, err, sizeof err)) {
+    char msg[768];
+    bad = choose_kernels(&c, &k, err, sizeof err) || run_data_load(&c, false, &d, err, sizeof err);
+    /* The layers are the checkpoint's: it is what does not fit the data. */
+    if (!bad && run_data_check(&c, &d, msg, sizeof msg)) {
+        snprintf(err, sizeof err, "%.240s: %s", path, msg);
+        bad = 1;
+    }
+    if (bad || mlp_create(&m, c.n_sizes, c.sizes, RUN_EVAL_BATCH, k.gemm, k.act, err, sizeof err)) {
         free(params);
         run_data_free(&d);
         return fail(EXIT_INPUT, err);
@@ -583,8 +624,9 @@ static int load_sweep_data(const sweep *s, int index, int count, run_data **data
         }
         char msg[768], label[256];
         if (run_data_check(&c, &(*data)[i], msg, sizeof msg)) {
+            /* The key first, for blame_key. */
             sweep_label(s, point, label, sizeof label);
-            snprintf(err, len, "run %zu (%.200s): %.700s", r + 1, label, msg);
+            snprintf(err, len, "%.700s (run %zu%s%.200s)", msg, r + 1, label[0] ? ": " : "", label);
             return -1;
         }
     }
@@ -596,7 +638,8 @@ static int cmd_sweep(int argc, char **argv) {
     cmd_args a;
     sweep s = {0};
     int index = 1, count = 1, jobs = 1;
-    int bad = parse_args(argc, argv, "--dry-run --jobs --shard", 1, &a, err, sizeof err);
+    const char *takes = "--dry-run --jobs --shard";
+    int bad = parse_args(argc, argv, takes, 1, &a, err, sizeof err);
     if (!bad && !a.n_pos) {
         snprintf(err, sizeof err, "sweep needs an INI file (e.g. experiment sweep lr.ini)");
         bad = 1;
@@ -654,6 +697,7 @@ static int cmd_sweep(int argc, char **argv) {
     int cores = kernels_set_threads(0);
     if (load_sweep_data(&s, index, count, &data, &n_data, err, sizeof err) ||
         results_prepare(dir, &done, err, sizeof err)) {
+        blame_key(argc, argv, takes, path, err, sizeof err);
         for (size_t i = 0; i < n_data; i++) run_data_free(&data[i]);
         free(data);
         sweep_free(&s);
@@ -730,10 +774,13 @@ static int cmd_kernels(void) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
+        fputs("experiment: missing command\n", stderr);
         usage(stderr);
         return EXIT_INPUT;
     }
     const char *cmd = argv[1];
+    char why[128];
+    if (kernels_env_error(why, sizeof why)) return fail(EXIT_INPUT, why);
     if (!strcmp(cmd, "train")) return cmd_train(argc, argv);
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc, argv);
     if (!strcmp(cmd, "merge")) return cmd_merge(argc, argv);

@@ -149,7 +149,10 @@ int results_append(const char *dir, const results_run *row, char *err, size_t le
         snprintf(err, len, "%s: out of memory formatting a row", dir);
     else if (csv_lock(dir, &fd, err, len) == 0) {
         path_in(path, sizeof path, dir, "epochs.csv");
-        if (csv_append(path, EPOCHS_HEADER, epochs, err, len) == 0) {
+        /* Checked under the lock, so that no other writer records the run in between. */
+        if (results_recorded(dir, row->run_id) >= 0)
+            rc = 1;
+        else if (csv_append(path, EPOCHS_HEADER, epochs, err, len) == 0) {
             path_in(path, sizeof path, dir, "runs.csv");
             rc = csv_append(path, header, line, err, len);
         }
@@ -159,6 +162,30 @@ int results_append(const char *dir, const results_run *row, char *err, size_t le
     free(line);
     free(epochs);
     return rc;
+}
+
+int results_recorded(const char *dir, const char *run_id) {
+    char path[4096], *line = NULL, **fields;
+    size_t cap = 0, n, id_len = strlen(run_id), status_col = N_PREFIX + cfg_n_keys();
+    ssize_t got;
+    int found = -1;
+    path_in(path, sizeof path, dir, "runs.csv");
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    while ((got = getline(&line, &cap, f)) > 0) {
+        /* Whole lines only: a partial last line (a writer killed) records nothing. */
+        if (line[got - 1] != '\n' || strncmp(line, run_id, id_len) || line[id_len] != ',') continue;
+        line[got - 1] = '\0';
+        if (csv_split(line, &fields, &n) == 0) {
+            for (int s = RUN_OK; s <= RUN_FAILED && n > status_col; s++)
+                if (!strcmp(fields[status_col], run_status_name((run_status)s))) found = s;
+            csv_free_fields(fields, n);
+        }
+        break;
+    }
+    free(line);
+    fclose(f);
+    return found;
 }
 
 bool results_done(const csv_table *done, const char *run_id) {

@@ -11,10 +11,11 @@
  *                over repeats, rewritten (atomically) after each sweep and merge.
  *
  * A run's epoch rows are appended first, then its runs.csv row, each with one
- * write() and an fsync under csv_lock, so a runs.csv row means a complete run.
- * results_prepare repairs what a kill leaves (a partial last line, epoch rows of a
- * run without a row) and drops `failed` rows so those runs run again.  Not the
- * runner (run.h): this module only reads and writes files. */
+ * write() and an fsync under csv_lock, so a runs.csv row means a complete run,
+ * and a run that has a row gets no second one.  results_prepare repairs what a
+ * kill leaves (a partial last line, epoch rows of a run without a row) and drops
+ * `failed` rows so those runs run again.  Not the runner (run.h): this module
+ * only reads and writes files. */
 #ifndef RESULTS_H
 #define RESULTS_H
 
@@ -41,8 +42,15 @@ int results_prepare(const char *dir, csv_table *done, char *err, size_t err_len)
 /* True when `done` holds run_id. */
 bool results_done(const csv_table *done, const char *run_id);
 
-/* Appends the run's epoch rows, then its runs.csv row.  0, or -1 + err. */
+/* Appends the run's epoch rows, then its runs.csv row, unless runs.csv already
+ * holds a row of the run: a run is recorded once, even when its child dies after
+ * writing its row (the parent would add a `failed` one) or the same sweep runs
+ * twice on one folder.  0 appended, 1 already recorded (nothing written), or
+ * -1 + err. */
 int results_append(const char *dir, const results_run *row, char *err, size_t err_len);
+
+/* The status of run_id's complete row in dir/runs.csv, or -1 when it has none. */
+int results_recorded(const char *dir, const char *run_id);
 
 /* One point of a summary: its runs of one sweep, over the repeats. */
 typedef struct {

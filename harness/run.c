@@ -35,14 +35,21 @@ void run_data_free(run_data *d) {
 }
 
 int run_data_check(const cfg *c, const run_data *d, char *err, size_t len) {
-    const mnist_set *s = &d->test;
-    int pixels = s->rows * s->cols, C = c->sizes[c->n_sizes - 1];
-    if (c->sizes[0] != pixels || C != MNIST_CLASSES) {
-        snprintf(err, len, "model.layers: %d inputs and %d outputs, but %s has %dx%d = %d pixels "
-                           "and %d classes (layers must start with %d and end with %d)",
-                 c->sizes[0], C, d->dir, s->rows, s->cols, pixels, MNIST_CLASSES, pixels,
-                 MNIST_CLASSES);
-        return -1;
+    /* Each loaded split: the model reads sizes[0] pixels of every image, so training
+     * images smaller than the test images would be read past their end. */
+    const mnist_set *splits[] = {&d->test, &d->train};
+    const char *names[] = {"test", "training"};
+    int C = c->sizes[c->n_sizes - 1];
+    for (int i = 0; i < 2; i++) {
+        const mnist_set *s = splits[i];
+        int pixels = s->rows * s->cols;
+        if (s->n && (c->sizes[0] != pixels || C != MNIST_CLASSES)) {
+            snprintf(err, len, "model.layers: %d inputs and %d outputs, but %s has %dx%d = %d-pixel "
+                               "%s images and %d classes (layers must start with %d and end with %d)",
+                     c->sizes[0], C, d->dir, s->rows, s->cols, pixels, names[i], MNIST_CLASSES,
+                     pixels, MNIST_CLASSES);
+            return -1;
+        }
     }
     if (d->train.n && (int)(d->train.n * (1.0 - c->val_split)) < 1) {
         snprintf(err, len, "data.val_split: %g leaves no training images of %d", c->val_split,
@@ -152,10 +159,12 @@ static int child_run(const run_plan *p, run_progress *pr, const cfg *c) {
     results_run row = {.run_id = run_id, .sweep_id = p->sweep_id, .swept = swept,
                        .label = pr->label, .point = pr->point, .repeat = pr->repeat, .c = c,
                        .r = &r};
+    /* rc 1: the same run was recorded by another process (the same sweep running
+     * twice on this folder); its row stands. */
     int rc = results_append(p->dir, &row, err, sizeof err);
-    if (rc && p->hooks.on_error) p->hooks.on_error(pr, err);
-    if (rc == 0 && p->hooks.on_end) p->hooks.on_end(pr, &r);
-    int code = rc ? CHILD_NO_ROW : CHILD_ROW + (int)r.status;
+    if (rc < 0 && p->hooks.on_error) p->hooks.on_error(pr, err);
+    if (rc >= 0 && p->hooks.on_end) p->hooks.on_end(pr, &r);
+    int code = rc < 0 ? CHILD_NO_ROW : CHILD_ROW + (int)r.status;
     run_result_free(&r);
     return code;
 }
@@ -171,7 +180,7 @@ static int record_failure(const run_plan *p, const run_progress *pr, const cfg *
     results_run row = {.run_id = run_id, .sweep_id = p->sweep_id, .swept = swept,
                        .label = pr->label, .point = pr->point, .repeat = pr->repeat, .c = c,
                        .r = &r};
-    return results_append(p->dir, &row, err, len);
+    return results_append(p->dir, &row, err, len) < 0 ? -1 : 0;
 }
 
 typedef struct {
@@ -201,6 +210,13 @@ static run_progress progress_of(const run_plan *p, size_t r, cfg *c, char *label
                           .eta = NAN, .user = p->hooks.user};
 }
 
+/* A child's run recorded with status st. */
+static void count_done(pool *q, const child *kid, run_status st) {
+    *(st == RUN_OK ? &q->n->ok : st == RUN_DIVERGED ? &q->n->diverged : &q->n->failed) += 1;
+    q->busy += now_seconds() - kid->started;
+    q->finished++;
+}
+
 /* Waits for one child and accounts for it.  0, or -1 + err. */
 static int reap(pool *q, char *err, size_t len) {
     int status;
@@ -222,10 +238,7 @@ static int reap(pool *q, char *err, size_t len) {
     q->kids[k] = q->kids[--q->active];
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (code >= CHILD_ROW && code <= CHILD_ROW + RUN_FAILED) {
-        run_status st = (run_status)(code - CHILD_ROW);
-        *(st == RUN_OK ? &q->n->ok : st == RUN_DIVERGED ? &q->n->diverged : &q->n->failed) += 1;
-        q->busy += now_seconds() - kid.started;
-        q->finished++;
+        count_done(q, &kid, (run_status)(code - CHILD_ROW));
         return 0;
     }
     if (stop_signal) return 0; /* stopped on purpose: no row, so it runs on resume */
@@ -235,6 +248,13 @@ static int reap(pool *q, char *err, size_t len) {
     if (code == CHILD_NO_ROW) { /* the child said why */
         snprintf(err, len, "%s: could not write the results of run %zu", q->p->dir, kid.run + 1);
         return -1;
+    }
+    char run_id[SWEEP_KEY_LEN];
+    sweep_run_key(&c, pr.repeat, run_id);
+    int recorded = results_recorded(q->p->dir, run_id);
+    if (recorded >= 0) { /* killed on its way out, after writing its row: the run is done */
+        count_done(q, &kid, (run_status)recorded);
+        return 0;
     }
     if (WIFSIGNALED(status))
         snprintf(why, sizeof why, "its process was killed by signal %d (%s)", WTERMSIG(status),

@@ -31,9 +31,10 @@ typedef struct {
  * with_train.  0, or -1 + err (with a hint to `make data`). */
 int run_data_load(const cfg *c, bool with_train, run_data *d, char *err, size_t err_len);
 void run_data_free(run_data *d);
-/* The model's first and last sizes against the images and classes, and (when
- * the training split is loaded) a validation split that leaves training images.
- * 0, or -1 + err. */
+/* The model's first and last sizes against the images (of each split loaded) and
+ * the classes, and (when the training split is loaded) a validation split that
+ * leaves training images.  0, or -1 + err, which starts with the key at fault
+ * ("model.layers: ...") so that the caller can say where that key was set. */
 int run_data_check(const cfg *c, const run_data *d, char *err, size_t err_len);
 /* The training and validation rows (Keras' validation_split: the last fraction
  * of the training set, unshuffled). */

@@ -13,6 +13,9 @@
 #include "util.h"
 
 #define MAX_VALUES 100000 /* per list: a typo in a generator's count should not hang */
+/* Per sweep (points x repeats): far beyond a real sweep, and a product of lists
+ * that would overflow the count or ask for gigabytes of run records is refused. */
+#define MAX_RUNS 1000000
 
 /* A fresh copy of p[0..n) without surrounding blanks. */
 static char *dup_trimmed(const char *p, size_t n) {
@@ -150,6 +153,14 @@ static int on_sweep_line(void *ctx, const char *key, const char *value, char *er
         snprintf(err, len, "[sweep] %s: %s", key, msg);
         return -1;
     }
+    /* At most MAX_RUNS points so far and MAX_VALUES here: the product fits. */
+    size_t points = sweep_n_points(s) * ax->n;
+    if (points > MAX_RUNS) {
+        snprintf(err, len, "[sweep] %s: %zu values make %zu points, more than the %d runs a "
+                           "sweep may have", key, ax->n, points, MAX_RUNS);
+        list_free(ax->values, ax->n);
+        return -1;
+    }
     for (size_t i = 0; i < ax->n; i++)
         if (set_value(k, ax->values[i], msg, sizeof msg)) {
             /* "784,128,10" alone is one value of model.layers, not three. */
@@ -191,6 +202,13 @@ int sweep_load(sweep *s, const char *path, const char *const *sets, int n_sets, 
             sweep_free(s);
             return -1;
         }
+    }
+    /* Repeats may be set after the lists, or by --set. */
+    if (sweep_n_runs(s) > MAX_RUNS) {
+        snprintf(err, len, "%s: [sweep] %zu points x %d repeats = %zu runs, more than %d",
+                 path, sweep_n_points(s), s->base.repeats, sweep_n_runs(s), MAX_RUNS);
+        sweep_free(s);
+        return -1;
     }
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "checkpoint.h"
 
@@ -127,4 +128,23 @@ Test(checkpoint, too_many_layers) {
     unsigned n = 1000;
     damage(12, &n, 4);
     expect_refused("1000 layer sizes");
+}
+
+/* Found by make fuzz: a NUL in the stored configuration (behind a valid checksum)
+ * ended it early, so the lines after it, here train.lr=0.0123, were dropped and
+ * the checkpoint loaded with default values. */
+Test(checkpoint, nul_in_configuration) {
+    long n = file_size();
+    unsigned char *p = malloc((size_t)n);
+    FILE *f = fopen(path, "rb");
+    cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    unsigned char *lr = memmem(p, (size_t)n, "\ntrain.lr=", 10);
+    cr_assert_not_null(lr);
+    lr[1] = '\0';
+    uint32_t crc = (uint32_t)crc32(0L, p, (uInt)(n - 4));
+    memcpy(p + n - 4, &crc, 4);
+    damage(0, p, (size_t)n);
+    free(p);
+    expect_refused("configuration holds a NUL byte");
 }

@@ -89,6 +89,10 @@ Test(config, val_split_one) { expect_error("[data]\nval_split = 1\n", "2", "data
 Test(config, val_split_negative) { expect_error("[data]\nval_split = -0.1\n", "2", "out of range"); }
 Test(config, unknown_optimizer) { expect_error("[train]\noptimizer = adamw\n", "2", "unknown value 'adamw' (choose from: sgd momentum adam)"); }
 Test(config, unknown_dataset) { expect_error("[data]\ndataset = cifar\n", "2", "data.dataset: unknown value 'cifar'"); }
+/* Found by make fuzz: an empty choice hung the loader (the word search never moved
+ * on), and two words of the list were taken for one. */
+Test(config, empty_choice, .timeout = 10) { expect_error("[train]\noptimizer =\n", "2", "train.optimizer: unknown value ''"); }
+Test(config, two_choices_in_one) { expect_error("[data]\ndataset = mnist fashion-mnist\n", "2", "data.dataset: unknown value 'mnist fashion-mnist'"); }
 Test(config, unknown_gemm_kernel) { expect_error("[kernels]\ngemm = fast\n", "2", "kernels.gemm: unknown gemm kernel 'fast'"); }
 Test(config, unknown_activation_kernel) { expect_error("[kernels]\nactivation = fast\n", "2", "kernels.activation:"); }
 Test(config, layers_not_a_list) { expect_error("[model]\nlayers = 784;10\n", "2", "not a comma-separated list"); }
@@ -96,6 +100,16 @@ Test(config, layers_one_size) { expect_error("[model]\nlayers = 784\n", "2", "at
 Test(config, layers_zero_size) { expect_error("[model]\nlayers = 784,0,10\n", "2", "size 0 is out of range"); }
 Test(config, name_with_slash) { expect_error("[experiment]\nname = ../x\n", "2", "names a folder"); }
 Test(config, seed_negative) { expect_error("[experiment]\nseed = -1\n", "2", "not a non-negative integer"); }
+/* strtoull clamped a seed past 2^64-1 to it, and read " -5" as 2^64-5. */
+Test(config, seed_past_2_64) { expect_error("[experiment]\nseed = 18446744073709551616\n", "2", "experiment.seed: 18446744073709551616 is out of range (want 0..18446744073709551615)"); }
+Test(config, seed_blank_and_sign) {
+    cfg c;
+    char err[512];
+    cfg_defaults(&c);
+    cr_assert_eq(cfg_set(&c, "experiment.seed= -5", err, sizeof err), -1);
+    cr_assert(strstr(err, "experiment.seed: ' -5' is not a non-negative integer"), "%s", err);
+    cr_assert_eq(c.seed, 42);
+}
 Test(config, not_key_value) { expect_error("[train]\njust words\n", "2", "not a 'key = value' line"); }
 Test(config, first_error_wins) { expect_error("[train]\nbatch = 0\nepochs = 0\n", "2", "train.batch"); }
 

@@ -1,7 +1,8 @@
 /* test_sweep.c: sweeps (harness/sweep.c), their result files (results.c, csv.c)
  * and the executor (run.c): grid expansion with generated lists and repeats,
  * the '|' separator, file:line errors, CSV quoting, shards covering every run
- * once, resume after interruptions at several points, merge refusing mismatched
+ * once, a run recorded once whenever its process dies, resume after
+ * interruptions at several points, merge refusing mismatched
  * sweeps, divergence, and a tiny sweep end to end on synthetic IDX files in a
  * temporary folder (never the real MNIST files). */
 #include <criterion/criterion.h>
@@ -177,6 +178,29 @@ Test(sweep, train_refuses_a_sweep_file) {
     cr_assert(strstr(err, "s.ini:4: [sweep]"), "%s", err);
 }
 
+/* Found by make fuzz: four lists of 100000 values overflowed the run count, and a
+ * count that fits could still ask for gigabytes of run records.  A sweep has at
+ * most 1000000 runs: the list that passes it is named, or else the repeats. */
+Test(sweep, too_many_runs) {
+    sweep s;
+    char path[128], err[512];
+    cr_assert_eq(load(&s, "[sweep]\ntrain.lr = linspace(0.001, 1, 1000)\n"
+                          "train.momentum = linspace(0, 0.9, 1000)\n"
+                          "data.val_split = 0.1, 0.2\n", err, sizeof err), -1);
+    cr_assert(strstr(err, "s.ini:4: [sweep] data.val_split: 2 values make 2000000 points, "
+                          "more than the 1000000 runs"), "%s", err);
+    write_file("s.ini", "[sweep]\ntrain.lr = linspace(0.001, 1, 1000)\n"
+                        "train.momentum = linspace(0, 0.9, 1000)\n");
+    path_of(path, sizeof path, "s.ini");
+    const char *twice[] = {"experiment.repeats=2"};
+    cr_assert_eq(sweep_load(&s, path, twice, 1, err, sizeof err), -1);
+    cr_assert(strstr(err, "s.ini: [sweep] 1000000 points x 2 repeats = 2000000 runs, more than "
+                          "1000000"), "%s", err);
+    cr_assert_eq(sweep_load(&s, path, NULL, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sweep_n_runs(&s), 1000000);
+    sweep_free(&s);
+}
+
 Test(sweep, csv_quoting_round_trips) {
     const char *fields[] = {"plain", "a,b", "say \"hi\"", "", "784,128,10"};
     char *line = csv_join(fields, 5), **back;
@@ -223,8 +247,8 @@ Test(sweep, shards_cover_every_run_once) {
     cr_assert(i == 1 && n == 1);
 }
 
-/* Appends a fake finished run (id "run<k>") to dir/name. */
-static void append_run(const char *where, int k, run_status status, const char *sweep_id) {
+/* Appends a fake finished run (id "run<k>") to dir/name; results_append's code. */
+static int try_append_run(const char *where, int k, run_status status, const char *sweep_id) {
     char id[SWEEP_KEY_LEN], label[32], err[512];
     cfg c;
     cfg_defaults(&c);
@@ -237,7 +261,13 @@ static void append_run(const char *where, int k, run_status status, const char *
     snprintf(label, sizeof label, "train.lr=0.%d", k);
     results_run row = {.run_id = id, .sweep_id = sweep_id, .swept = "train.lr", .label = label,
                        .point = (size_t)k, .repeat = 0, .c = &c, .r = &r};
-    cr_assert_eq(results_append(where, &row, err, sizeof err), 0, "%s", err);
+    int rc = results_append(where, &row, err, sizeof err);
+    cr_assert_geq(rc, 0, "%s", err);
+    return rc;
+}
+
+static void append_run(const char *where, int k, run_status status, const char *sweep_id) {
+    cr_assert_eq(try_append_run(where, k, status, sweep_id), 0, "run%d was recorded already", k);
 }
 
 static void truncate_by(const char *name, off_t bytes) {
@@ -303,6 +333,25 @@ Test(sweep, resume_repairs_every_interruption_point) {
     write_file("runs.csv", "a,b\n1,2\n");
     cr_assert_eq(results_prepare(dir, &done, err, sizeof err), -1);
     cr_assert(strstr(err, "columns differ"), "%s", err);
+}
+
+Test(sweep, a_run_is_recorded_once) {
+    append_run(dir, 1, RUN_DIVERGED, "s");
+    cr_assert_eq(results_recorded(dir, "run1"), RUN_DIVERGED);
+    cr_assert_eq(results_recorded(dir, "run2"), -1);
+    /* Its child killed after writing the row: the parent's failed row must not
+     * follow it (nor a second sweep's row of the same run). */
+    cr_assert_eq(try_append_run(dir, 1, RUN_FAILED, "s"), 1);
+    cr_assert_eq(try_append_run(dir, 1, RUN_OK, "s"), 1);
+    cr_assert_eq(count_lines("runs.csv"), 2);
+    cr_assert_eq(count_lines("epochs.csv"), 1 + 1);
+    cr_assert_eq(results_recorded(dir, "run1"), RUN_DIVERGED);
+    /* A partial row (a writer killed) records nothing. */
+    append_text("runs.csv", "run2,s,2,0,train.lr");
+    cr_assert_eq(results_recorded(dir, "run2"), -1);
+    append_run(dir, 2, RUN_OK, "s");
+    cr_assert_eq(results_recorded(dir, "run2"), RUN_OK);
+    cr_assert_eq(count_lines("runs.csv"), 3);
 }
 
 Test(sweep, merge_combines_shards_and_refuses_mismatches) {

@@ -221,7 +221,6 @@ END {
         split(errs[e], f, SUBSEP)
         printf "  %s: %s%s\n", f[1], f[2], nerr[errs[e]] > 1 ? " (" nerr[errs[e]] " sizes)" : ""
     }
-    printf "\nwrote %s and %s\n", gemm_csv, act_csv
 }'
 
 main=$1
@@ -232,7 +231,11 @@ if [ ! -r "$main" ]; then
 fi
 dir=$(dirname "$main")
 tsv=$(mktemp)
-trap 'rm -f "$tsv"' EXIT
+# The CSVs are written beside their final names and renamed once complete (as the
+# harness's afile does), so a kill leaves the old files or the new ones.
+gemm_tmp=$dir/gemm.csv.tmp.$$
+act_tmp=$dir/act.csv.tmp.$$
+trap 'rm -f "$tsv" "$gemm_tmp" "$act_tmp"' EXIT
 
 jq -r --arg rename "" "$JQ_PROG" "$main" >"$tsv"
 for extra in "$@"; do
@@ -243,4 +246,7 @@ for extra in "$@"; do
     fi
     jq -r --arg rename "$kernel" "$JQ_PROG" "$file" >>"$tsv"
 done
-awk -F '\t' -v OFS=, -v gemm_csv="$dir/gemm.csv" -v act_csv="$dir/act.csv" "$AWK_PROG" "$tsv"
+awk -F '\t' -v OFS=, -v gemm_csv="$gemm_tmp" -v act_csv="$act_tmp" "$AWK_PROG" "$tsv"
+mv -f "$gemm_tmp" "$dir/gemm.csv"
+mv -f "$act_tmp" "$dir/act.csv"
+printf '\nwrote %s and %s\n' "$dir/gemm.csv" "$dir/act.csv"

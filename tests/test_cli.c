@@ -1,0 +1,586 @@
+/* test_cli.c: bad input at the command line, through the real build/experiment
+ * (`make test` builds it first and runs the suite from the repository root).
+ *
+ * Each test makes a temporary folder with small valid fixtures: data/ holds 20
+ * training and 10 test images of 28x28 with their labels (raw IDX), cli.ini trains
+ * a 784-8-10 model on them for one epoch, writing to results/ in that folder; a
+ * checkpoint, when the case needs one, is trained from them.  The case breaks one
+ * thing and runs the binary there, which must exit with status 2 (not a signal),
+ * print one line on stderr that names the file (and line) and holds the expected
+ * fragment, and leave no results/ folder behind.  The sanity tests run the
+ * unbroken fixtures to exit 0, so every bad case fails for the reason it names. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define EXPERIMENT "build/experiment"
+#define TRAIN_IMAGES "data/train-images-idx3-ubyte"
+#define TRAIN_LABELS "data/train-labels-idx1-ubyte"
+#define TEST_IMAGES "data/t10k-images-idx3-ubyte"
+#define TEST_LABELS "data/t10k-labels-idx1-ubyte"
+#define N_TRAIN 20
+#define N_TEST 10
+#define IMAGE_BYTES (N_TRAIN * 28 * 28)
+
+/* 12 lines, so a section appended by a case starts at line 13 and its key is on 14. */
+static const char good_ini[] = "[experiment]\nname = t\n"
+                               "[data]\ndir = data\nval_split = 0.25\n"
+                               "[model]\nlayers = 784,8,10\n"
+                               "[train]\nepochs = 1\nbatch = 4\n"
+                               "[kernels]\nthreads = 1\n";
+
+static char dir[256], exe[PATH_MAX], err_text[16384];
+
+static void in_dir(char *path, const char *name) {
+    snprintf(path, PATH_MAX, "%s/%s", dir, name);
+}
+
+static void write_file(const char *name, const void *data, size_t len, const char *mode) {
+    char path[PATH_MAX];
+    in_dir(path, name);
+    FILE *f = fopen(path, mode);
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    cr_assert_eq(fwrite(data, 1, len, f), len, "%s: %s", path, strerror(errno));
+    cr_assert_eq(fclose(f), 0, "%s: %s", path, strerror(errno));
+}
+
+/* The whole file in a fresh buffer (free()). */
+static uint8_t *read_file(const char *name, size_t *len) {
+    char path[PATH_MAX];
+    in_dir(path, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    uint8_t *p = malloc(*len + 1);
+    cr_assert(p && fread(p, 1, *len, f) == *len, "%s: cannot read", path);
+    fclose(f);
+    p[*len] = '\0';
+    return p;
+}
+
+static void append_ini(const char *text) { write_file("cli.ini", text, strlen(text), "a"); }
+
+static void cut(const char *name, off_t size) {
+    char path[PATH_MAX];
+    in_dir(path, name);
+    cr_assert_eq(truncate(path, size), 0, "%s: %s", path, strerror(errno));
+}
+
+/* Overwrites n bytes of the file at offset `at`. */
+static void patch(const char *name, long at, const void *bytes, size_t n) {
+    size_t len;
+    uint8_t *p = read_file(name, &len);
+    cr_assert_leq(at + (long)n, (long)len);
+    memcpy(p + at, bytes, n);
+    write_file(name, p, len, "wb");
+    free(p);
+}
+
+static void put_be32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+/* An IDX file of unsigned bytes: header (magic 0x08nn, sizes), then body. */
+static void write_idx(const char *name, int n_dims, const uint32_t *dims, const uint8_t *body,
+                      size_t len) {
+    uint8_t *p = malloc(4 + 4 * (size_t)n_dims + len);
+    cr_assert_not_null(p);
+    put_be32(p, 0x800u | (uint32_t)n_dims);
+    for (int i = 0; i < n_dims; i++) put_be32(p + 4 + 4 * i, dims[i]);
+    memcpy(p + 4 + 4 * n_dims, body, len);
+    write_file(name, p, 4 + 4 * (size_t)n_dims + len, "wb");
+    free(p);
+}
+
+static void write_images(const char *name, uint32_t n, uint32_t rows, uint32_t cols) {
+    size_t len = (size_t)n * rows * cols;
+    uint8_t *px = malloc(len);
+    cr_assert_not_null(px);
+    for (size_t i = 0; i < len; i++) px[i] = (uint8_t)(i * 7);
+    write_idx(name, 3, (const uint32_t[]){n, rows, cols}, px, len);
+    free(px);
+}
+
+static void write_labels(const char *name, uint32_t n) {
+    uint8_t y[64];
+    cr_assert_leq(n, sizeof y);
+    for (uint32_t i = 0; i < n; i++) y[i] = (uint8_t)(i % 10);
+    write_idx(name, 1, (const uint32_t[]){n}, y, n);
+}
+
+static void setup(void) {
+    cr_assert_not_null(realpath(EXPERIMENT, exe),
+                       "%s: %s (run from the repository root after make build/experiment)",
+                       EXPERIMENT, strerror(errno));
+    const char *tmp = getenv("TMPDIR");
+    int n = snprintf(dir, sizeof dir, "%s/test_cli-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    cr_assert(n > 0 && (size_t)n < sizeof dir, "TMPDIR is too long");
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp %s: %s", dir, strerror(errno));
+    char data[PATH_MAX];
+    in_dir(data, "data");
+    cr_assert_eq(mkdir(data, 0777), 0, "%s: %s", data, strerror(errno));
+    write_images(TRAIN_IMAGES, N_TRAIN, 28, 28);
+    write_labels(TRAIN_LABELS, N_TRAIN);
+    write_images(TEST_IMAGES, N_TEST, 28, 28);
+    write_labels(TEST_LABELS, N_TEST);
+    write_file("cli.ini", good_ini, strlen(good_ini), "w");
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static void teardown(void) {
+    if (dir[0]) remove_tree(dir);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Runs build/experiment with args (NULL-terminated) in dir, its stdout and stderr
+ * in files there; stderr is read back into err_text.  Returns the wait status. */
+static int run(const char *const *args) {
+    char *argv[16] = {exe};
+    int n = 1;
+    for (; args[n - 1]; n++) {
+        cr_assert_lt(n, 15);
+        argv[n] = (char *)args[n - 1];
+    }
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    in_dir(out_path, "stdout.txt");
+    in_dir(err_path, "stderr.txt");
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) { /* open + dup2: freopen would flush the parent's buffers twice */
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666),
+            err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || chdir(dir)) _exit(126);
+        close(out);
+        close(err);
+        execv(exe, argv);
+        _exit(127);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid, "waitpid: %s", strerror(errno));
+    size_t len;
+    uint8_t *text = read_file("stderr.txt", &len);
+    snprintf(err_text, sizeof err_text, "%s", (char *)text);
+    free(text);
+    return status;
+}
+
+static bool exists(const char *name) {
+    char path[PATH_MAX];
+    in_dir(path, name);
+    return access(path, F_OK) == 0;
+}
+
+/* ---- The checks ---------------------------------------------------------- */
+
+typedef struct {
+    const char *args[8];  /* after the program's name; none: train cli.ini */
+    const char *ini;      /* appended to cli.ini */
+    void (*setup)(void);  /* breaks a fixture */
+    bool bare;            /* no arguments at all */
+    const char *want;     /* in the first line of stderr */
+    bool usage;           /* the usage text follows that line */
+} bad_case;
+
+static void expect_bad(const bad_case *c) {
+    static const char *const train[] = {"train", "cli.ini", NULL}, *const none[] = {NULL};
+    if (c->ini) append_ini(c->ini);
+    if (c->setup) c->setup();
+    int status = run(c->bare ? none : c->args[0] ? c->args : train);
+    cr_assert(!WIFSIGNALED(status), "killed by signal %d (%s); stderr:\n%s", WTERMSIG(status),
+              strsignal(WTERMSIG(status)), err_text);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+              "exit status %d, want 2 (bad input); stderr:\n%s", WEXITSTATUS(status), err_text);
+    size_t first = strcspn(err_text, "\n");
+    cr_assert(!strncmp(err_text, "experiment: ", 12), "stderr does not start with 'experiment: ':\n%s",
+              err_text);
+    cr_assert(err_text[first] == '\n' && (c->usage || err_text[first + 1] == '\0'),
+              "stderr is not one line:\n%s", err_text);
+    err_text[first] = '\0';
+    cr_assert(strstr(err_text, c->want), "stderr lacks '%s':\n%s", c->want, err_text);
+    cr_assert(!exists("results"), "bad input left %s/results behind", dir);
+}
+
+#define BAD(name, ...) \
+    Test(cli, name) { expect_bad(&(const bad_case){__VA_ARGS__}); }
+
+/* ---- Sanity: the fixtures are good --------------------------------------- */
+
+static void expect_ok(const char *const *args) {
+    int status = run(args);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status 0x%x; stderr:\n%s",
+              args[0], status, err_text);
+}
+
+Test(cli, sanity_train_and_eval) {
+    expect_ok((const char *const[]){"train", "cli.ini", NULL});
+    const char *files[] = {"epochs.csv", "summary.csv", "confusion.csv", "predictions.csv", "model.ckpt"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "results/t/%s", files[i]);
+        cr_assert(exists(name), "train wrote no %s", name);
+    }
+    expect_ok((const char *const[]){"eval", "results/t/model.ckpt", NULL});
+}
+
+Test(cli, sanity_sweep) {
+    append_ini("[sweep]\ntrain.lr = 0.001, 0.01\n");
+    expect_ok((const char *const[]){"sweep", "cli.ini", NULL});
+    cr_assert(exists("results/t/runs.csv"));
+}
+
+/* Replaces a fixture file with its gzip compression, name.gz. */
+static void gzip_file(const char *name) {
+    char path[PATH_MAX];
+    size_t len;
+    uint8_t *p = read_file(name, &len);
+    in_dir(path, name);
+    cr_assert_eq(unlink(path), 0);
+    strcat(path, ".gz");
+    gzFile gz = gzopen(path, "wb");
+    cr_assert_not_null(gz);
+    cr_assert_eq(gzwrite(gz, p, (unsigned)len), (int)len);
+    cr_assert_eq(gzclose(gz), Z_OK);
+    free(p);
+}
+
+/* The gzip cases below break a file that is good when intact. */
+Test(cli, sanity_gzip) {
+    const char *files[] = {TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS};
+    for (size_t i = 0; i < 4; i++) gzip_file(files[i]);
+    expect_ok((const char *const[]){"train", "cli.ini", NULL});
+}
+
+/* ---- IDX files ----------------------------------------------------------- */
+
+static void images_missing(void) {
+    char path[PATH_MAX];
+    in_dir(path, TRAIN_IMAGES);
+    cr_assert_eq(unlink(path), 0);
+}
+static void images_empty(void) { cut(TRAIN_IMAGES, 0); }
+static void images_header_cut(void) { cut(TRAIN_IMAGES, 10); }
+static void images_body_cut(void) { cut(TRAIN_IMAGES, 16 + IMAGE_BYTES - 100); }
+static void labels_body_cut(void) { cut(TRAIN_LABELS, 8 + 5); }
+static void images_trailing(void) { write_file(TRAIN_IMAGES, "junk", 4, "ab"); }
+static void images_magic(void) { patch(TRAIN_IMAGES, 0, "GIF8", 4); }
+static void images_type(void) { patch(TRAIN_IMAGES, 0, "\0\0\x0d\x03", 4); }
+static void images_rows_zero(void) { patch(TRAIN_IMAGES, 8, "\0\0\0\0", 4); }
+static void images_count_zero(void) { patch(TEST_IMAGES, 4, "\0\0\0\0", 4); }
+static void images_rows_huge(void) { patch(TRAIN_IMAGES, 8, "\x7f\xff\xff\xff", 4); }
+/* 20 x 2^24-1 x 2^24-1: each size within its limit, the product past 2^31-1 (and 2^32) */
+static void images_size_overflow(void) { patch(TRAIN_IMAGES, 8, "\0\xff\xff\xff\0\xff\xff\xff", 8); }
+static void labels_more(void) { write_labels(TRAIN_LABELS, N_TRAIN + 1); }
+static void labels_fewer(void) { write_labels(TEST_LABELS, N_TEST - 1); }
+static void label_ten(void) { patch(TRAIN_LABELS, 8 + 3, "\x0a", 1); }
+static void images_10x10(void) {
+    write_images(TRAIN_IMAGES, N_TRAIN, 10, 10);
+    write_images(TEST_IMAGES, N_TEST, 10, 10);
+}
+static void train_images_10x10(void) { write_images(TRAIN_IMAGES, N_TRAIN, 10, 10); }
+/* A byte in the middle of the deflate data flipped: the gzip CRC cannot match. */
+static void gzip_corrupt(void) {
+    size_t len;
+    gzip_file(TRAIN_IMAGES);
+    uint8_t *p = read_file(TRAIN_IMAGES ".gz", &len);
+    p[len / 2] ^= 0x55;
+    write_file(TRAIN_IMAGES ".gz", p, len, "wb");
+    free(p);
+}
+static void gzip_cut(void) {
+    size_t len;
+    gzip_file(TRAIN_IMAGES);
+    free(read_file(TRAIN_IMAGES ".gz", &len));
+    cut(TRAIN_IMAGES ".gz", (off_t)len / 2);
+}
+
+BAD(idx_missing, .setup = images_missing,
+    .want = "data/train-images-idx3-ubyte: cannot open: No such file or directory")
+BAD(idx_empty, .setup = images_empty, .want = "data/train-images-idx3-ubyte: empty file")
+BAD(idx_truncated_header, .setup = images_header_cut,
+    .want = "data/train-images-idx3-ubyte: truncated header: 10 bytes")
+BAD(idx_truncated_images, .setup = images_body_cut,
+    .want = "data/train-images-idx3-ubyte: truncated: header says 20 x 28 x 28 = 15680 bytes")
+BAD(idx_truncated_labels, .setup = labels_body_cut,
+    .want = "data/train-labels-idx1-ubyte: truncated: header says 20 = 20 bytes of data, file has 5")
+BAD(idx_trailing_bytes, .setup = images_trailing,
+    .want = "data/train-images-idx3-ubyte: 4 bytes after the data")
+BAD(idx_wrong_magic, .setup = images_magic,
+    .want = "data/train-images-idx3-ubyte: bad magic 0x47494638")
+BAD(idx_wrong_element_type, .setup = images_type,
+    .want = "data/train-images-idx3-ubyte: element type 0x0D (float) is not supported")
+BAD(idx_dimension_zero, .setup = images_rows_zero,
+    .want = "data/train-images-idx3-ubyte: dimension 2 of 3 is 0")
+BAD(idx_test_count_zero, .setup = images_count_zero,
+    .want = "data/t10k-images-idx3-ubyte: dimension 1 of 3 is 0")
+BAD(idx_dimension_too_large, .setup = images_rows_huge,
+    .want = "data/train-images-idx3-ubyte: dimension 2 of 3 is 2147483647, over the limit")
+BAD(idx_size_overflows, .setup = images_size_overflow,
+    .want = "data/train-images-idx3-ubyte: sizes 20 x 16777215 x 16777215 exceed the limit")
+BAD(idx_more_labels_than_images, .setup = labels_more,
+    .want = "data/train-labels-idx1-ubyte: 21 labels for 20 images")
+BAD(idx_fewer_labels_than_images, .setup = labels_fewer,
+    .want = "data/t10k-labels-idx1-ubyte: 9 labels for 10 images")
+BAD(idx_label_outside_0_9, .setup = label_ten,
+    .want = "data/train-labels-idx1-ubyte: label 10 at index 3 is outside 0..9")
+BAD(idx_images_smaller_than_input_layer, .setup = images_10x10,
+    .want = "cli.ini:7: model.layers: 784 inputs and 10 outputs, but data has 10x10 = 100-pixel "
+            "test images")
+BAD(idx_training_images_smaller_than_input_layer, .setup = train_images_10x10,
+    .want = "cli.ini:7: model.layers: 784 inputs and 10 outputs, but data has 10x10 = 100-pixel "
+            "training images")
+BAD(idx_gzip_corrupt, .setup = gzip_corrupt,
+    .want = "data/train-images-idx3-ubyte.gz: corrupt gzip stream")
+BAD(idx_gzip_truncated, .setup = gzip_cut,
+    .want = "data/train-images-idx3-ubyte.gz: corrupt gzip stream: unexpected end of file")
+BAD(idx_missing_in_sweep, .setup = images_missing, .ini = "[sweep]\ntrain.lr = 0.001, 0.01\n",
+    .args = {"sweep", "cli.ini"}, .want = "data/train-images-idx3-ubyte: cannot open")
+BAD(idx_data_dir_missing, .args = {"train", "cli.ini", "--set", "data.dir=nowhere"},
+    .want = "nowhere/train-images-idx3-ubyte: cannot open")
+
+/* ---- INI files ------------------------------------------------------------ */
+
+BAD(ini_missing, .args = {"train", "nowhere.ini"}, .want = "nowhere.ini: cannot open")
+BAD(ini_unknown_section, .ini = "[optimizer]\nlr = 0.1\n",
+    .want = "cli.ini:14: unknown section [optimizer]")
+BAD(ini_unknown_key, .ini = "[train]\nlerning_rate = 0.1\n",
+    .want = "cli.ini:14: [train] unknown key 'lerning_rate'")
+BAD(ini_lr_not_a_number, .ini = "[train]\nlr = 0.0.1\n",
+    .want = "cli.ini:14: train.lr: '0.0.1' is not a number")
+BAD(ini_batch_not_an_integer, .ini = "[train]\nbatch = 3.5\n",
+    .want = "cli.ini:14: train.batch: '3.5' is not an integer")
+BAD(ini_batch_negative, .ini = "[train]\nbatch = -4\n",
+    .want = "cli.ini:14: train.batch: -4 is out of range")
+BAD(ini_batch_zero, .ini = "[train]\nbatch = 0\n", .want = "cli.ini:14: train.batch: 0 is out of range")
+BAD(ini_epochs_zero, .ini = "[train]\nepochs = 0\n",
+    .want = "cli.ini:14: train.epochs: 0 is out of range")
+BAD(ini_lr_zero, .ini = "[train]\nlr = 0\n", .want = "cli.ini:14: train.lr: 0 is out of range")
+BAD(ini_lr_negative, .ini = "[train]\nlr = -0.01\n",
+    .want = "cli.ini:14: train.lr: -0.01 is out of range")
+BAD(ini_lr_nan, .ini = "[train]\nlr = nan\n", .want = "cli.ini:14: train.lr: nan is out of range")
+BAD(ini_lr_inf, .ini = "[train]\nlr = inf\n", .want = "cli.ini:14: train.lr: inf is out of range")
+BAD(ini_val_split_one, .ini = "[data]\nval_split = 1\n",
+    .want = "cli.ini:14: data.val_split: 1 is out of range")
+BAD(ini_val_split_negative, .ini = "[data]\nval_split = -0.1\n",
+    .want = "cli.ini:14: data.val_split: -0.1 is out of range")
+BAD(ini_val_split_nan, .ini = "[data]\nval_split = nan\n",
+    .want = "cli.ini:14: data.val_split: nan is out of range")
+BAD(ini_val_split_leaves_no_training, .ini = "[data]\nval_split = 0.98\n",
+    .want = "cli.ini:14: data.val_split: 0.98 leaves no training images of 20")
+BAD(ini_layers_first_size, .ini = "[model]\nlayers = 100,8,10\n",
+    .want = "cli.ini:14: model.layers: 100 inputs and 10 outputs, but data has 28x28 = "
+            "784-pixel test images")
+BAD(ini_layers_last_size, .ini = "[model]\nlayers = 784,8,9\n",
+    .want = "cli.ini:14: model.layers: 784 inputs and 9 outputs")
+BAD(ini_layers_not_a_list, .ini = "[model]\nlayers = 784,8,ten\n",
+    .want = "cli.ini:14: model.layers: '784,8,ten' is not a comma-separated list of sizes")
+
+/* The layers are the default 784,128,64,10: the message names the file alone. */
+static void ini_default_layers_10x10(void) {
+    static const char ini[] = "[experiment]\nname = t\n[data]\ndir = data\n[train]\nepochs = 1\n";
+    write_file("cli.ini", ini, strlen(ini), "w");
+    images_10x10();
+}
+
+BAD(ini_default_layers_against_data, .setup = ini_default_layers_10x10,
+    .want = "cli.ini: model.layers: 784 inputs and 10 outputs, but data has 10x10 = 100-pixel")
+BAD(set_layers_against_data, .args = {"train", "cli.ini", "--set", "model.layers=100,8,10"},
+    .want = "--set model.layers=100,8,10: model.layers: 100 inputs and 10 outputs")
+BAD(ini_unknown_optimizer, .ini = "[train]\noptimizer = rmsprop\n",
+    .want = "cli.ini:14: train.optimizer: unknown value 'rmsprop'")
+BAD(ini_unknown_gemm, .ini = "[kernels]\ngemm = fast\n",
+    .want = "cli.ini:14: kernels.gemm: unknown gemm kernel 'fast'")
+BAD(ini_unknown_activation, .ini = "[kernels]\nactivation = fast\n",
+    .want = "cli.ini:14: kernels.activation: unknown activation kernel 'fast'")
+BAD(ini_sweep_section_in_train, .ini = "[sweep]\ntrain.lr = 0.1\n",
+    .want = "cli.ini:14: [sweep] lists values for ./experiment sweep")
+BAD(ini_sweep_empty_list, .ini = "[sweep]\ntrain.lr =\n", .args = {"sweep", "cli.ini"},
+    .want = "cli.ini:14: [sweep] train.lr: '': empty value")
+BAD(ini_sweep_empty_item, .ini = "[sweep]\ntrain.lr = 0.1,\n", .args = {"sweep", "cli.ini"},
+    .want = "cli.ini:14: [sweep] train.lr: '0.1,': empty value")
+BAD(ini_sweep_unknown_key, .ini = "[sweep]\ntrain.lerning_rate = 0.1, 0.01\n",
+    .args = {"sweep", "cli.ini"}, .want = "cli.ini:14: [sweep] unknown key 'train.lerning_rate'")
+BAD(ini_sweep_value_out_of_range, .ini = "[sweep]\ntrain.lr = 0.1, 20\n",
+    .args = {"sweep", "cli.ini"}, .want = "cli.ini:14: [sweep] train.lr: 20 is out of range")
+BAD(ini_sweep_layers_against_data, .ini = "[sweep]\nmodel.layers = 784,8,10 | 784,8,9\n",
+    .args = {"sweep", "cli.ini"},
+    .want = "cli.ini:14: model.layers: 784 inputs and 9 outputs, but data has 28x28 = 784-pixel "
+            "test images and 10 classes (layers must start with 784 and end with 10) "
+            "(run 2: model.layers=784,8,9)")
+
+/* Binary garbage: every byte value, starting with 0x01. */
+static void ini_binary(void) {
+    uint8_t junk[512];
+    for (int i = 0; i < 512; i++) junk[i] = (uint8_t)(i * 37 + 1);
+    write_file("cli.ini", junk, sizeof junk, "wb");
+}
+/* NUL bytes after 4 KiB of comments: a reader that checks only the head misses them. */
+static void ini_nul_late(void) {
+    for (int i = 0; i < 100; i++) append_ini("; a comment that pads the file past its first 4 KiB\n");
+    write_file("cli.ini", "[train]\nlr = 0.1\0\0\n", 19, "ab");
+}
+static void ini_long_line(void) {
+    char line[400];
+    snprintf(line, sizeof line, "[data]\ndir = %0300d\n", 0);
+    append_ini(line);
+}
+
+BAD(ini_not_text_binary, .setup = ini_binary, .want = "cli.ini:1: not a text file")
+BAD(ini_not_text_nul_bytes, .setup = ini_nul_late,
+    .want = "cli.ini:114: not a text file (control character 0x00)")
+BAD(ini_line_too_long, .setup = ini_long_line, .want = "cli.ini:14: line longer than 199 characters")
+
+/* A kernel this CPU cannot run: SIMD_MLP_MAX_ISA=x86-64 hides every SIMD feature
+ * from the registry's check (as on a CPU without them), so avx2 and avx512 are
+ * refused on any machine; and a value of SIMD_MLP_MAX_ISA it does not know. */
+static void hide_simd(void) { setenv("SIMD_MLP_MAX_ISA", "x86-64", 1); }
+static void bad_isa(void) { setenv("SIMD_MLP_MAX_ISA", "sse9", 1); }
+BAD(ini_gemm_this_cpu_cannot_run, .setup = hide_simd, .ini = "[kernels]\ngemm = avx2\n",
+    .want = "cli.ini:14: kernels.gemm: gemm 'avx2' needs avx2 fma; this CPU has none under "
+            "SIMD_MLP_MAX_ISA=x86-64")
+BAD(ini_activation_this_cpu_cannot_run, .setup = hide_simd,
+    .ini = "[kernels]\nactivation = avx512\n",
+    .want = "cli.ini:14: kernels.activation: activation 'avx512' needs avx512f")
+BAD(env_unknown_isa, .setup = bad_isa, .args = {"kernels"},
+    .want = "SIMD_MLP_MAX_ISA: 'sse9' is not one of avx512, avx2, x86-64")
+
+/* ---- The command line ----------------------------------------------------- */
+
+BAD(cli_no_command, .bare = true, .want = "experiment: missing command", .usage = true)
+BAD(cli_unknown_command, .args = {"trian", "cli.ini"}, .want = "unknown command 'trian'", .usage = true)
+BAD(cli_unknown_flag, .args = {"train", "cli.ini", "--fast"}, .want = "unknown option '--fast'")
+BAD(cli_flag_of_another_command, .args = {"train", "--dry-run", "cli.ini"},
+    .want = "unknown option '--dry-run'")
+BAD(cli_extra_argument, .args = {"train", "cli.ini", "other.ini"},
+    .want = "unexpected argument 'other.ini'")
+BAD(cli_set_without_value, .args = {"train", "cli.ini", "--set"}, .want = "--set needs a value")
+BAD(cli_set_without_equals, .args = {"train", "cli.ini", "--set", "train.lr"},
+    .want = "--set 'train.lr': want section.key=value")
+BAD(cli_set_without_section, .args = {"train", "cli.ini", "--set", "lr=0.1"},
+    .want = "--set 'lr=0.1': want section.key=value")
+BAD(cli_set_bad_value, .args = {"train", "cli.ini", "--set", "train.lr=0.0.1"},
+    .want = "--set train.lr: '0.0.1' is not a number")
+BAD(cli_set_unknown_key, .args = {"train", "cli.ini", "--set", "train.speed=2"},
+    .want = "--set [train] unknown key 'speed'")
+BAD(cli_eval_without_checkpoint, .args = {"eval"}, .want = "eval needs a checkpoint")
+BAD(cli_sweep_without_file, .args = {"sweep"}, .want = "sweep needs an INI file")
+BAD(cli_jobs_without_number, .args = {"sweep", "cli.ini", "--jobs"}, .want = "--jobs needs a value")
+BAD(cli_jobs_not_a_number, .args = {"sweep", "cli.ini", "--jobs", "many"},
+    .want = "--jobs 'many': want a count of 1..")
+BAD(cli_jobs_zero, .args = {"sweep", "cli.ini", "--jobs=0"}, .want = "--jobs '0': want a count of 1..")
+BAD(cli_shard_out_of_range, .args = {"sweep", "cli.ini", "--shard", "3/2"},
+    .want = "--shard '3/2': want i/n with 1 <= i <= n")
+BAD(cli_merge_without_folders, .args = {"merge"}, .want = "merge needs the results folders")
+BAD(cli_kernels_with_argument, .args = {"kernels", "avx2"}, .want = "kernels takes no arguments")
+
+/* ---- Checkpoints (./experiment eval FILE) -------------------------------- */
+
+/* model.ckpt in dir, trained from the fixtures (results/ removed again).  Layout
+ * (harness/checkpoint.h): magic 0-7, version 8-11, n_sizes 12-15, sizes 16-27
+ * (784, 8, 10), n_params 28-35, config_len 36-39, the configuration, the
+ * parameters, and the CRC-32 of everything before it in the last 4 bytes. */
+static void make_checkpoint(void) {
+    expect_ok((const char *const[]){"train", "cli.ini", NULL});
+    char from[PATH_MAX], to[PATH_MAX], results[PATH_MAX];
+    in_dir(from, "results/t/model.ckpt");
+    in_dir(to, "model.ckpt");
+    in_dir(results, "results");
+    cr_assert_eq(rename(from, to), 0, "%s: %s", from, strerror(errno));
+    remove_tree(results);
+}
+
+/* Overwrites n bytes at `at` (at < 0: the text `bytes` replaces `find` in the
+ * stored configuration), then puts a matching CRC-32 back when fix_crc. */
+static void damage_checkpoint(long at, const char *find, const void *bytes, size_t n, bool fix_crc) {
+    size_t len;
+    make_checkpoint();
+    uint8_t *p = read_file("model.ckpt", &len);
+    if (find) {
+        uint8_t *hit = memmem(p, len, find, strlen(find));
+        cr_assert_not_null(hit, "model.ckpt holds no '%s'", find);
+        at = hit - p;
+    }
+    memcpy(p + at, bytes, n);
+    if (fix_crc) {
+        uint32_t crc = (uint32_t)crc32(0L, p, (uInt)(len - 4));
+        memcpy(p + len - 4, &crc, 4); /* little-endian, as the file */
+    }
+    write_file("model.ckpt", p, len, "wb");
+    free(p);
+}
+
+static void ckpt_cut(void) {
+    size_t len;
+    make_checkpoint();
+    free(read_file("model.ckpt", &len));
+    cut("model.ckpt", (off_t)len / 2);
+}
+static void ckpt_cut_header(void) {
+    make_checkpoint();
+    cut("model.ckpt", 5);
+}
+static void ckpt_version(void) { damage_checkpoint(8, NULL, "\x02\0\0\0", 4, true); }
+static void ckpt_checksum(void) {
+    size_t len;
+    make_checkpoint();
+    uint8_t *p = read_file("model.ckpt", &len);
+    p[len - 10] ^= 0x5a; /* a parameter */
+    write_file("model.ckpt", p, len, "wb");
+    free(p);
+}
+static void ckpt_config_layers(void) {
+    damage_checkpoint(-1, "model.layers=784,8,10\n", "model.layers=784,9,10\n", 22, true);
+}
+static void ckpt_sizes(void) { damage_checkpoint(20, NULL, "\x09\0\0\0", 4, true); }
+static void ckpt_and_fewer_labels(void) {
+    make_checkpoint();
+    labels_fewer();
+}
+static void ckpt_and_10x10(void) {
+    make_checkpoint();
+    images_10x10();
+}
+
+BAD(ckpt_missing, .args = {"eval", "nowhere.ckpt"}, .want = "nowhere.ckpt: cannot open")
+BAD(ckpt_a_folder, .args = {"eval", "data"}, .want = "data: read error: Is a directory")
+BAD(ckpt_not_a_checkpoint, .args = {"eval", "cli.ini"},
+    .want = "cli.ini: not a simd-mlp checkpoint (bad magic)")
+BAD(ckpt_truncated, .setup = ckpt_cut, .args = {"eval", "model.ckpt"}, .want = "model.ckpt: truncated")
+BAD(ckpt_truncated_header, .setup = ckpt_cut_header, .args = {"eval", "model.ckpt"},
+    .want = "model.ckpt: truncated header")
+BAD(ckpt_other_version, .setup = ckpt_version, .args = {"eval", "model.ckpt"},
+    .want = "model.ckpt: format version 2 (this build reads version 1)")
+BAD(ckpt_checksum_mismatch, .setup = ckpt_checksum, .args = {"eval", "model.ckpt"},
+    .want = "model.ckpt: checksum mismatch")
+BAD(ckpt_config_layers_differ_from_sizes, .setup = ckpt_config_layers, .args = {"eval", "model.ckpt"},
+    .want = "model.ckpt: model.layers in the stored configuration does not match the stored sizes")
+BAD(ckpt_sizes_differ_from_parameter_count, .setup = ckpt_sizes, .args = {"eval", "model.ckpt"},
+    .want = "model.ckpt: 6370 parameters for layer sizes that need 7165")
+BAD(ckpt_set_other_layers, .setup = make_checkpoint,
+    .args = {"eval", "model.ckpt", "--set", "model.layers=784,9,10"},
+    .want = "--set model.layers=784,9,10: model.ckpt has layers 784,8,10 (eval cannot change them)")
+BAD(ckpt_test_set_broken, .setup = ckpt_and_fewer_labels, .args = {"eval", "model.ckpt"},
+    .want = "data/t10k-labels-idx1-ubyte: 9 labels for 10 images")
+BAD(ckpt_layers_against_data, .setup = ckpt_and_10x10, .args = {"eval", "model.ckpt"},
+    .want = "model.ckpt: model.layers: 784 inputs and 10 outputs, but data has 10x10 = 100-pixel "
+            "test images")

@@ -1,0 +1,187 @@
+/* test_repro.c: a run is reproducible.  The same configuration, seed, kernels and
+ * thread count train to bit-identical results (every epoch's losses and
+ * accuracies, the test loss, accuracy, confusion matrix and predictions, and the
+ * final weights; everything but the timings) on a second run, for every pair of
+ * a GEMM kernel and an activation set this CPU runs (a pair it cannot run is
+ * skipped, saying why).  And `omp`, which splits C among threads and never K,
+ * trains to the same bits on 1, 2 and 3 threads.  The data set is synthetic and in
+ * memory; layer widths and batch sizes leave partial vectors, tiles and batches.
+ * Two configurations: Adam with weight averaging, and SGD with momentum, so that
+ * every update kernel runs. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+enum { ROWS = 8, COLS = 9, N_TRAIN = 500, N_TEST = 300, EPOCHS = 2, THREADS = 2 };
+
+static const char *const CONFIGS[] = {
+    "train.optimizer=adam train.lr=0.003 train.ema=0.9",
+    "train.optimizer=momentum train.lr=0.05 train.momentum=0.9",
+};
+#define N_CONFIGS (sizeof CONFIGS / sizeof *CONFIGS)
+
+/* Everything a run produces but its timings. */
+typedef struct {
+    run_result r;
+    size_t n_params;
+    float *params;
+} outcome;
+
+/* Images whose label is the brightest pixel's row, over a pattern that differs
+ * per image; owned by the caller (free x and y). */
+static run_data synthetic(void) {
+    run_data d = {.train = {.n = N_TRAIN, .rows = ROWS, .cols = COLS},
+                  .test = {.n = N_TEST, .rows = ROWS, .cols = COLS}};
+    int n = N_TRAIN + N_TEST, px = ROWS * COLS;
+    float *x = malloc((size_t)n * px * sizeof *x);
+    uint8_t *y = malloc((size_t)n);
+    cr_assert(x && y);
+    for (int i = 0; i < n; i++) {
+        y[i] = (uint8_t)((i * 7 + i / 13) % 10);
+        int bright = y[i] * ROWS / 10 * COLS + i % COLS;
+        for (int p = 0; p < px; p++)
+            x[(size_t)i * px + p] = p == bright ? 1.0f : (float)((p * 13 + i * 5) % 50) / 255;
+    }
+    d.train.x = x;
+    d.train.y = y;
+    d.test.x = x + (size_t)N_TRAIN * px;
+    d.test.y = y + N_TRAIN;
+    return d;
+}
+
+/* One run of configuration `config` (a list of key=value) on `threads` threads. */
+static void train_once(const run_data *d, const gemm_kernel *g, const act_kernel *a, int threads,
+                       const char *config, outcome *o) {
+    char err[512], set[128];
+    cfg c;
+    cfg_defaults(&c);
+    /* Widths that leave partial vectors and tiles, and products big enough for
+     * omp to split (it keeps those under 131072 multiply-adds on one thread).  400
+     * training rows in batches of 24 end with a batch of 16; the 300 test rows are
+     * an evaluation batch of 256 and one of 44. */
+    cr_assert_eq(cfg_set(&c, "model.layers=72,200,64,10", err, sizeof err), 0, "%s", err);
+    const char *fixed[] = {"data.val_split=0.2", "train.batch=24", "train.epochs=2", "experiment.seed=11"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        cr_assert_eq(cfg_set(&c, fixed[i], err, sizeof err), 0, "%s", err);
+    for (const char *p = config; *p;) {
+        size_t n = strcspn(p, " ");
+        snprintf(set, sizeof set, "%.*s", (int)n, p);
+        cr_assert_eq(cfg_set(&c, set, err, sizeof err), 0, "%s", err);
+        p += n + (p[n] == ' ');
+    }
+    mlp_model m;
+    rng_state rng;
+    kernels_set_threads(threads);
+    cr_assert_eq(run_model(&c, g, a, &m, &rng, err, sizeof err), 0, "%s", err);
+    run_fit(&c, d, &m, &rng, NULL, NULL, NULL, &o->r);
+    cr_assert_eq(o->r.status, RUN_OK, "gemm %s, activation %s: %s", g->name, a->name, o->r.why);
+    o->n_params = m.n_params;
+    o->params = malloc(m.n_params * sizeof *o->params);
+    cr_assert(o->params);
+    memcpy(o->params, m.params, m.n_params * sizeof *o->params);
+    mlp_free(&m);
+    kernels_set_threads(0);
+}
+
+static void outcome_free(outcome *o) {
+    run_result_free(&o->r);
+    free(o->params);
+}
+
+/* Bits, not values: -0 against +0 or two NaNs of other payloads differ too. */
+static bool same_bits(double x, double y) { return !memcmp(&x, &y, sizeof x); }
+
+/* what names the two runs in a failure. */
+static void assert_same(const outcome *x, const outcome *y, const char *what) {
+    static const char *const field[] = {"train_loss", "train_acc", "val_loss", "val_acc"};
+    for (int e = 0; e < EPOCHS; e++) {
+        const epoch_stats *a = &x->r.hist[e], *b = &y->r.hist[e];
+        double va[] = {a->train_loss, a->train_acc, a->val_loss, a->val_acc},
+               vb[] = {b->train_loss, b->train_acc, b->val_loss, b->val_acc};
+        for (int f = 0; f < 4; f++)
+            cr_assert(same_bits(va[f], vb[f]), "%s: epoch %d %s %a vs %a", what, e + 1, field[f],
+                      va[f], vb[f]);
+    }
+    cr_assert(same_bits(x->r.test.loss, y->r.test.loss), "%s: test loss %a vs %a", what,
+              x->r.test.loss, y->r.test.loss);
+    cr_assert(same_bits(x->r.test.acc, y->r.test.acc), "%s: test accuracy", what);
+    cr_assert_eq(memcmp(x->r.test.confusion, y->r.test.confusion, sizeof x->r.test.confusion), 0,
+                 "%s: confusion matrix", what);
+    cr_assert_eq(memcmp(x->r.pred, y->r.pred, N_TEST), 0, "%s: test predictions", what);
+    cr_assert_eq(x->n_params, y->n_params);
+    for (size_t i = 0; i < x->n_params; i++)
+        cr_assert_eq(memcmp(&x->params[i], &y->params[i], sizeof *x->params), 0,
+                     "%s: weight %zu of %zu: %a vs %a", what, i, x->n_params,
+                     (double)x->params[i], (double)y->params[i]);
+}
+
+static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
+
+/* Every (GEMM row, activation row) pair of the tables, as gemm_row * n_act + act_row. */
+ParameterizedTestParameters(repro, same_bits_on_a_second_run) {
+    size_t ng, na;
+    gemm_table(&ng);
+    act_table(&na);
+    int *pairs = cr_malloc(ng * na * sizeof *pairs);
+    for (size_t i = 0; i < ng * na; i++) pairs[i] = (int)i;
+    return cr_make_param_array(int, pairs, ng * na, free_params);
+}
+
+ParameterizedTest(int *pair, repro, same_bits_on_a_second_run, .timeout = 60) {
+    size_t ng, na;
+    const act_kernel *acts = act_table(&na);
+    const gemm_kernel *g = &gemm_table(&ng)[(size_t)*pair / na];
+    const act_kernel *a = &acts[(size_t)*pair % na];
+    char why[256];
+    if (!kernel_runs_here(g->needs) || !kernel_runs_here(a->needs)) {
+        if (!kernel_runs_here(g->needs))
+            gemm_select(g->name, why, sizeof why);
+        else
+            act_select(a->name, why, sizeof why);
+        cr_skip_test("%s", why);
+    }
+    run_data d = synthetic();
+    for (size_t k = 0; k < N_CONFIGS; k++) {
+        outcome first, second;
+        char what[256];
+        train_once(&d, g, a, THREADS, CONFIGS[k], &first);
+        train_once(&d, g, a, THREADS, CONFIGS[k], &second);
+        snprintf(what, sizeof what, "gemm %s, activation %s, %d threads, %s: a second run differs",
+                 g->name, a->name, THREADS, CONFIGS[k]);
+        assert_same(&first, &second, what);
+        outcome_free(&first);
+        outcome_free(&second);
+    }
+    free(d.train.x);
+    free(d.train.y);
+}
+
+Test(repro, omp_same_bits_on_1_2_and_3_threads, .timeout = 60) {
+    char why[256];
+    const gemm_kernel *g = gemm_select("omp", why, sizeof why);
+    const act_kernel *a = act_select("auto", why, sizeof why);
+    cr_assert(g && a, "%s", why);
+    run_data d = synthetic();
+    for (size_t k = 0; k < N_CONFIGS; k++) {
+        outcome one, more;
+        train_once(&d, g, a, 1, CONFIGS[k], &one);
+        for (int t = 2; t <= 3; t++) {
+            char what[256];
+            train_once(&d, g, a, t, CONFIGS[k], &more);
+#ifdef _OPENMP /* without OpenMP, omp runs one thread whatever the count */
+            cr_assert_eq(more.r.threads, t, "omp ran %d threads, not %d", more.r.threads, t);
+#endif
+            snprintf(what, sizeof what, "gemm omp, activation %s, %s: %d threads differ from 1",
+                     a->name, CONFIGS[k], t);
+            assert_same(&one, &more, what);
+            outcome_free(&more);
+        }
+        outcome_free(&one);
+    }
+    free(d.train.x);
+    free(d.train.y);
+}
