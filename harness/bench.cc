@@ -122,7 +122,7 @@ std::string cannot_run(unsigned needs)
 /* ---- GEMM ------------------------------------------------------------------- */
 
 /* One GEMM call: op(A) is M x K, op(B) is K x N, C is M x N, all tightly packed.
- * beta is what the trainer uses there: 1 where it adds into a gradient. */
+ * beta is 0, as the trainer calls every GEMM (mlp_backward writes the gradients). */
 struct gemm_shape {
     int M, N, K;
     bool ta, tb;
@@ -311,7 +311,7 @@ benchmark::internal::Benchmark *add_gemm(const gemm_row &row, const std::string 
 
 /* The three GEMMs of layer L (1-based) of `net` at batch B, as the trainer calls them:
  *   fwd         Y = X W        M = B,  N = out, K = in
- *   bwd_weight  dW += X^T dY   M = in, N = out, K = B   (ta)
+ *   bwd_weight  dW = X^T dY    M = in, N = out, K = B   (ta)
  *   bwd_input   dX = dY W^T    M = B,  N = in,  K = out (tb; not for layer 1) */
 enum class pass { fwd, bwd_weight, bwd_input };
 
@@ -322,7 +322,7 @@ gemm_shape mlp_shape(const std::vector<int> &net, pass p, int B, int L)
     case pass::fwd:
         return {B, out, in, false, false, 0.0f};
     case pass::bwd_weight:
-        return {in, out, B, true, false, 1.0f};
+        return {in, out, B, true, false, 0.0f};
     case pass::bwd_input:
         break;
     }
