@@ -35,7 +35,7 @@ speedup(t) = ok(column("samples_per_second_mean")) / base
 
 draw = sprintf('set title "End-to-end training speedup over naive GEMM (%.0f images/s = 1): %s"; ', base, file). \
     'set ylabel "speedup over naive (training images per second, ratio)"; set xlabel "GEMM kernel and the other swept values"; \
-    set style fill solid 0.6 border -1; set boxwidth 0.7; set grid ytics; set yrange [0:*]; set key top left; \
+    set style fill solid 0.6 border -1; set boxwidth 0.7; set grid ytics; set yrange [0:*]; set offsets 0, 0, graph 0.08, 0; set key top left; \
     set xtics font ",8"; set bmargin 7; set xlabel offset 0,-1.5; \
     plot file using 0:(speedup(0)):xtic(bar(0)) with boxes lc 2 title "mean over repeats (naive = 1)", \
          ""   using 0:(speedup(0)):(sprintf("%.1fx", speedup(0))) with labels offset 0,0.7 notitle'
