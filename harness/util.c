@@ -110,8 +110,12 @@ int afile_open(afile *a, const char *path, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: path too long", path);
         return -1;
     }
+    /* mkstemp creates the file 0600; give it the mode fopen would (0666 less the
+     * umask), so results stay readable by whoever may read the folder. */
+    mode_t mask = umask(0);
+    umask(mask);
     int fd = mkstemp(a->tmp);
-    if (fd < 0 || !(a->f = fdopen(fd, "w"))) {
+    if (fd < 0 || fchmod(fd, 0666 & ~mask) != 0 || !(a->f = fdopen(fd, "w"))) {
         snprintf(err, err_len, "%s: cannot create: %s", a->tmp, strerror(errno));
         if (fd >= 0) {
             close(fd);

@@ -34,9 +34,10 @@ double now_seconds(void); /* CLOCK_MONOTONIC */
 /* Creates the folder and its parents (mkdir -p). */
 int mkdir_p(const char *path, char *err, size_t err_len);
 
-/* A file written atomically: afile_open creates `<path>.tmp.XXXXXX` beside path;
- * afile_commit flushes, fsyncs and renames it over path; afile_abort removes it.
- * A reader therefore sees the old file or the new one, never a partial one. */
+/* A file written atomically: afile_open creates `<path>.tmp.XXXXXX` beside path
+ * (mode 0666 less the umask, as fopen would); afile_commit flushes, fsyncs and
+ * renames it over path; afile_abort removes it.  A reader therefore sees the old
+ * file or the new one, never a partial one. */
 typedef struct {
     FILE *f;
     char path[4096], tmp[4096];

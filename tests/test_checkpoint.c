@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -88,6 +89,18 @@ Test(checkpoint, no_temporary_file_left) {
     char cmd[160];
     snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
     cr_assert_eq(system(cmd), 0, "only model.ckpt should be in %s", dir);
+}
+
+Test(checkpoint, file_mode_follows_the_umask) {
+    struct stat st;
+    char err[256];
+    mode_t old = umask(027);
+    int rc = ckpt_save(path, &model, &config, err, sizeof err);
+    umask(old);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0640, "mode %o, want 0640 (0666 less umask 027)",
+                 (unsigned)(st.st_mode & 0777));
 }
 
 Test(checkpoint, missing_file) {
