@@ -390,9 +390,11 @@ int results_write_summary(const char *dir, const results_summary *s, char *err, 
     return afile_commit(&a, err, len);
 }
 
-/* A table of all dirs' rows of one file; the headers must agree. */
+/* A table of all dirs' rows of one file; the headers must agree.  ends (NULL or
+ * n_dirs entries) gets the row count after each dir, so ends[d-1] <= r < ends[d]
+ * for the rows of dirs[d]. */
 static int load_all(const char *const *dirs, int n_dirs, const char *file, csv_table *all,
-                    char *err, size_t len) {
+                    size_t *ends, char *err, size_t len) {
     char path[4096];
     memset(all, 0, sizeof *all);
     for (int d = 0; d < n_dirs; d++) {
@@ -427,6 +429,7 @@ static int load_all(const char *const *dirs, int n_dirs, const char *file, csv_t
         free(t.rows);
         all->rows = rows;
         all->n_rows += t.n_rows;
+        if (ends) ends[d] = all->n_rows;
     }
     return 0;
 }
@@ -434,8 +437,13 @@ static int load_all(const char *const *dirs, int n_dirs, const char *file, csv_t
 int results_merge(const char *const *dirs, int n_dirs, const char *out, char *out_dir,
                   size_t out_len, size_t *n_runs, char *err, size_t len) {
     csv_table runs, epochs;
-    if (load_all(dirs, n_dirs, "runs.csv", &runs, err, len)) return -1;
-    if (load_all(dirs, n_dirs, "epochs.csv", &epochs, err, len)) {
+    size_t *ends = xmalloc((size_t)n_dirs * sizeof *ends);
+    if (load_all(dirs, n_dirs, "runs.csv", &runs, ends, err, len)) {
+        free(ends);
+        return -1;
+    }
+    if (load_all(dirs, n_dirs, "epochs.csv", &epochs, NULL, err, len)) {
+        free(ends);
         csv_free(&runs);
         return -1;
     }
@@ -452,9 +460,12 @@ int results_merge(const char *const *dirs, int n_dirs, const char *out, char *ou
     }
     for (size_t r = 0; r < runs.n_rows; r++)
         if (strcmp(runs.rows[r][sid], runs.rows[0][sid])) {
-            snprintf(err, len, "sweep_id %s and %s differ: the results come from different sweeps "
+            int d0 = 0, d = 0;
+            while (ends[d0] == 0) d0++;
+            while (ends[d] <= r) d++;
+            snprintf(err, len, "%s (sweep_id %s) and %s (sweep_id %s) hold different sweeps "
                                "(another file, --set or version); merge refuses to mix them",
-                     runs.rows[0][sid], runs.rows[r][sid]);
+                     dirs[d0], runs.rows[0][sid], dirs[d], runs.rows[r][sid]);
             goto done;
         }
     snprintf(out_dir, out_len, out ? "%s" : "results/%s", out ? out : runs.rows[0][name]);
@@ -488,6 +499,7 @@ int results_merge(const char *const *dirs, int n_dirs, const char *out, char *ou
     rc = rc || csv_save(path, &epochs, keep_epoch, err, len);
     csv_unlock(fd);
 done:
+    free(ends);
     free(keep_run);
     free(keep_epoch);
     csv_free(&runs);

@@ -380,6 +380,7 @@ Test(sweep, merge_combines_shards_and_refuses_mismatches) {
     dirs[1] = c2;
     cr_assert_eq(results_merge(dirs, 2, NULL, chosen, sizeof chosen, &n, err, sizeof err), -1);
     cr_assert(strstr(err, "different sweeps"), "%s", err);
+    cr_assert(strstr(err, a) && strstr(err, c2), "message does not name the folders: %s", err);
     dirs[1] = b;
     cr_assert_eq(results_merge(dirs, 2, out, chosen, sizeof chosen, &n, err, sizeof err), -1,
                  "overwrote an existing result");
