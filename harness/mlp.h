@@ -70,7 +70,9 @@ double mlp_forward(mlp_model *m, const float *X, const uint8_t *y, int B);
  * mean loss over the B rows into grads (whatever they held before). */
 void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B);
 
-/* One optimizer step from grads; then, when o->ema > 0, the average update. */
+/* One optimizer step from grads; then, when o->ema > 0, the average update.  The
+ * parameters are split among the threads of kernels_set_threads()
+ * (kernels_parallel_for); elementwise, so the result is the same for any count. */
 void mlp_step(mlp_model *m, const mlp_opt *o);
 /* Exchanges params and avg, so that the averaged weights are evaluated (and
  * swapped back by a second call). */

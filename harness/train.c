@@ -30,6 +30,29 @@ void train_evaluate(mlp_model *m, data_view d, eval_result *r, uint8_t *pred) {
     r->acc = d.n ? (double)correct / d.n : NAN;
 }
 
+/* The batch gather: rows[b] of `from` into row b of xb (and its label into yb).
+ * The rows are scattered over the 188 MB of training images, so each copy waits
+ * on memory; split among the threads (at least GATHER_MIN_ROWS each), the cores
+ * wait in parallel. */
+typedef struct {
+    float *xb;
+    uint8_t *yb;
+    data_view from;
+    const int *rows;
+} gather_job;
+
+enum { GATHER_MIN_ROWS = 16 };
+
+static void gather_rows(size_t lo, size_t hi, void *ctx) {
+    const gather_job *g = ctx;
+    size_t d = (size_t)g->from.d;
+    for (size_t b = lo; b < hi; b++) {
+        int row = g->rows[b];
+        memcpy(g->xb + b * d, g->from.x + (size_t)row * d, d * sizeof(float));
+        g->yb[b] = g->from.y[row];
+    }
+}
+
 int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
               epoch_stats *hist, char *err, size_t err_len) {
     int n = train.n, d = train.d, steps = (n + o->batch - 1) / o->batch;
@@ -49,12 +72,8 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
         }
         for (int step = 0; step < steps; step++) {
             int first = step * o->batch, B = n - first < o->batch ? n - first : o->batch;
-            for (int b = 0; b < B; b++) {
-                int row = order[first + b];
-                memcpy(xb + (size_t)b * (size_t)d, train.x + (size_t)row * (size_t)d,
-                       (size_t)d * sizeof(float));
-                yb[b] = train.y[row];
-            }
+            gather_job gj = {xb, yb, train, order + first};
+            kernels_parallel_for((size_t)B, GATHER_MIN_ROWS, gather_rows, &gj);
             double loss = mlp_forward(m, xb, yb, B);
             if (!isfinite(loss)) {
                 snprintf(err, err_len, "diverged: loss is %g at epoch %d, step %d/%d (try a smaller train.lr)",

@@ -128,6 +128,14 @@ int kernels_max_threads(void);
  * below it.  Sets it when macs >= 0; returns the value before the call. */
 double kernels_omp_min_work(double macs);
 
+/* Runs fn(lo, hi, ctx) over [0, n) split into contiguous ranges, one per thread
+ * of kernels_set_threads() (fewer, so that each has at least min_per_thread
+ * elements; a single call fn(0, n, ctx) on one thread).  Ranges start at
+ * multiples of 16 elements.  The workers take the caller's denormal mode.  For
+ * elementwise work, whose result is then the same for every thread count. */
+void kernels_parallel_for(size_t n, size_t min_per_thread,
+                          void (*fn)(size_t lo, size_t hi, void *ctx), void *ctx);
+
 /* Flush denormal floats (nonzero |x| < FLT_MIN) to zero, as results (FTZ) and as
  * inputs (DAZ), on the calling thread and in gemm_omp's workers (which copy the
  * caller's mode), or (on = false) return to IEEE gradual underflow.  The trainer

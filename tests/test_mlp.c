@@ -210,6 +210,53 @@ Test(mlp, loss_curves_match_naive) {
     }
 }
 
+/* The optimizer step runs on every thread (kernels_parallel_for) for a model of
+ * 101,770 parameters: params, moments and average bit-identical for 1-4 threads,
+ * for each optimizer, with weight averaging. */
+Test(mlp, step_is_bit_identical_for_1_to_4_threads) {
+    const int sizes[] = {784, 128, 10};
+    char err[256];
+    kernel_set k = {gemm_select("naive", err, sizeof err), act_select("auto", err, sizeof err)};
+    const mlp_opt opts[] = {
+        {.kind = OPT_SGD, .lr = 0.1f, .ema = 0.99f},
+        {.kind = OPT_MOMENTUM, .lr = 0.1f, .momentum = 0.9f, .ema = 0.99f},
+        {.kind = OPT_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-7f, .ema = 0.99f},
+    };
+    for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
+        float *want = NULL;
+        for (int t = 1; t <= 4; t++) {
+            kernels_set_threads(t);
+            mlp_model m;
+            make_model(&m, sizes, 3, 1, k, 5);
+            rng_state r;
+            rng_seed(&r, 9);
+            for (int step = 0; step < 3; step++) {
+                for (size_t i = 0; i < m.n_params; i++) m.grads[i] = (float)(rng_uniform(&r) - 0.5);
+                mlp_step(&m, &opts[o]);
+            }
+            size_t n = m.n_params;
+            float *got = xmalloc(4 * n * sizeof(float));
+            memcpy(got, m.params, n * sizeof(float));
+            memcpy(got + n, m.state1, n * sizeof(float));
+            memcpy(got + 2 * n, m.state2, n * sizeof(float));
+            memcpy(got + 3 * n, m.avg, n * sizeof(float));
+            if (!want)
+                want = got;
+            else {
+                for (size_t i = 0; i < 4 * n; i++)
+                    cr_assert(memcmp(&got[i], &want[i], sizeof(float)) == 0,
+                              "optimizer %zu, %d threads: %s[%zu] = %.9g, 1 thread %.9g", o, t,
+                              (const char *[]){"params", "state1", "state2", "avg"}[i / n], i % n,
+                              got[i], want[i]);
+                free(got);
+            }
+            mlp_free(&m);
+        }
+        free(want);
+    }
+    kernels_set_threads(0);
+}
+
 Test(mlp, divergence_is_reported) {
     kernel_set k;
     kernel_sets(&k, 1);

@@ -1,7 +1,8 @@
 /* test_omp.c: the promise of the `omp` GEMM: it splits C among threads, never
  * K, so its result is bit-identical for 1, 2, 3 and 4 threads, for gemm and for
- * the fused bias + ReLU layer.  (Without OpenMP every count runs one thread and
- * the test still holds.) */
+ * the fused bias + ReLU layer; and kernels_parallel_for, the trainer's loop for
+ * elementwise kernels: exact coverage, aligned ranges, the caller's denormal
+ * mode.  (Without OpenMP every count runs one thread and the tests still hold.) */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,5 +96,87 @@ Test(omp, workers_follow_the_callers_denormal_mode) {
             cr_assert_eq(C[i], 0.0f, "%d threads, denormals flushed: C[%d] = %g", t, i, C[i]);
     }
     free(A), free(B), free(C);
+    kernels_set_threads(0);
+}
+
+/* --- kernels_parallel_for ---------------------------------------------------- */
+
+typedef struct {
+    unsigned char *seen; /* times each element was visited */
+    size_t min_per_thread;
+    int calls, bad_start, short_range;
+} cover_job;
+
+static void cover(size_t lo, size_t hi, void *ctx) {
+    cover_job *j = ctx;
+#pragma omp atomic
+    j->calls++;
+    if (lo % 16) {
+#pragma omp atomic
+        j->bad_start++;
+    }
+    if (hi - lo < j->min_per_thread) {
+#pragma omp atomic
+        j->short_range++;
+    }
+    for (size_t i = lo; i < hi; i++) j->seen[i]++;
+}
+
+/* Every element exactly once, ranges from multiples of 16, no more calls than
+ * threads, and (when split) none shorter than asked. */
+Test(parallel_for, covers_every_element_once) {
+    const size_t ns[] = {0, 1, 15, 16, 17, 100, 1000, 4096, 65537, 109386};
+    const size_t mins[] = {1, 16, 100, 16384};
+    for (int t = 1; t <= 4; t++) {
+        kernels_set_threads(t);
+        for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+            for (size_t b = 0; b < sizeof mins / sizeof mins[0]; b++) {
+                size_t n = ns[a];
+                cover_job j = {.seen = calloc(n + 1, 1), .min_per_thread = mins[b] < 16 ? 16 : mins[b]};
+                kernels_parallel_for(n, mins[b], cover, &j);
+                for (size_t i = 0; i < n; i++)
+                    cr_assert_eq(j.seen[i], 1, "n %zu, min %zu, %d threads: element %zu visited %d times",
+                                 n, mins[b], t, i, j.seen[i]);
+                cr_assert_leq(j.calls, t, "n %zu: %d calls on %d threads", n, j.calls, t);
+                cr_assert_eq(j.bad_start, 0, "n %zu: a range starts off a multiple of 16", n);
+                if (j.calls > 1)
+                    cr_assert_eq(j.short_range, 0, "n %zu, min %zu: a range below the minimum", n,
+                                 mins[b]);
+                free(j.seen);
+            }
+    }
+    kernels_set_threads(0);
+}
+
+typedef struct {
+    const float *a, *b;
+    float *c;
+} product_job;
+
+static void product(size_t lo, size_t hi, void *ctx) {
+    const product_job *j = ctx;
+    for (size_t i = lo; i < hi; i++) j->c[i] = j->a[i] * j->b[i];
+}
+
+/* 1e-20 * 1e-20 is a denormal: 0 in every range when the caller flushes
+ * denormals, which holds only if the workers take the caller's mode. */
+Test(parallel_for, workers_follow_the_callers_denormal_mode) {
+    enum { N = 4096 };
+    float *a = xmalloc_aligned(N * 4), *b = xmalloc_aligned(N * 4), *c = xmalloc_aligned(N * 4);
+    for (int i = 0; i < N; i++) a[i] = b[i] = 1e-20f;
+    product_job j = {a, b, c};
+    for (int t = 1; t <= 4; t++) {
+        kernels_set_threads(t);
+        kernels_flush_denormals(false);
+        kernels_parallel_for(N, 16, product, &j); /* wake the workers */
+        for (int i = 0; i < N; i++)
+            cr_assert_gt(c[i], 0.0f, "%d threads, gradual underflow: c[%d] = %g", t, i, c[i]);
+        kernels_flush_denormals(true);
+        kernels_parallel_for(N, 16, product, &j);
+        cr_assert(kernels_flush_denormals(false), "flushing was not on");
+        for (int i = 0; i < N; i++)
+            cr_assert_eq(c[i], 0.0f, "%d threads, denormals flushed: c[%d] = %g", t, i, c[i]);
+    }
+    free(a), free(b), free(c);
     kernels_set_threads(0);
 }
