@@ -126,6 +126,14 @@ void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B) {
     }
 }
 
+void mlp_parallel_for(const mlp_model *m, size_t n, size_t min_per_thread,
+                      void (*fn)(size_t lo, size_t hi, void *ctx), void *ctx) {
+    if (m->gemm->flags & KERNEL_OWN_POOL)
+        fn(0, n, ctx);
+    else
+        kernels_parallel_for(n, min_per_thread, fn, ctx);
+}
+
 /* One thread's part [lo, hi) of the optimizer step: the update, then the weight
  * average of the same range while it is still in this core's caches. */
 typedef struct {
@@ -162,7 +170,7 @@ void mlp_step(mlp_model *m, const mlp_opt *o) {
             .bias_corr1 = (float)(1.0 - pow(o->beta1, (double)m->step)),
             .bias_corr2 = (float)(1.0 - pow(o->beta2, (double)m->step)),
         };
-    kernels_parallel_for(m->n_params, MLP_STEP_MIN_PER_THREAD, mlp_step_range, &j);
+    mlp_parallel_for(m, m->n_params, MLP_STEP_MIN_PER_THREAD, mlp_step_range, &j);
 }
 
 mlp_opt mlp_opt_from_cfg(const cfg *c) {

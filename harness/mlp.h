@@ -70,9 +70,15 @@ double mlp_forward(mlp_model *m, const float *X, const uint8_t *y, int B);
  * mean loss over the B rows into grads (whatever they held before). */
 void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B);
 
+/* kernels_parallel_for(n, min_per_thread, fn, ctx) on the kernels' threads, or
+ * fn(0, n, ctx) on this thread when m's GEMM runs a pool of its own
+ * (KERNEL_OWN_POOL).  For the trainer's elementwise work. */
+void mlp_parallel_for(const mlp_model *m, size_t n, size_t min_per_thread,
+                      void (*fn)(size_t lo, size_t hi, void *ctx), void *ctx);
+
 /* One optimizer step from grads; then, when o->ema > 0, the average update.  The
- * parameters are split among the threads of kernels_set_threads()
- * (kernels_parallel_for); elementwise, so the result is the same for any count. */
+ * parameters are split among the threads (mlp_parallel_for); elementwise, so the
+ * result is the same for any count. */
 void mlp_step(mlp_model *m, const mlp_opt *o);
 /* Exchanges params and avg, so that the averaged weights are evaluated (and
  * swapped back by a second call). */

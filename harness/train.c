@@ -73,7 +73,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
         for (int step = 0; step < steps; step++) {
             int first = step * o->batch, B = n - first < o->batch ? n - first : o->batch;
             gather_job gj = {xb, yb, train, order + first};
-            kernels_parallel_for((size_t)B, GATHER_MIN_ROWS, gather_rows, &gj);
+            mlp_parallel_for(m, (size_t)B, GATHER_MIN_ROWS, gather_rows, &gj);
             double loss = mlp_forward(m, xb, yb, B);
             if (!isfinite(loss)) {
                 snprintf(err, err_len, "diverged: loss is %g at epoch %d, step %d/%d (try a smaller train.lr)",

@@ -57,6 +57,11 @@ typedef void (*gemm_bias_act_fn)(int M, int N, int K, const float *A, int lda, c
 enum {
     KERNEL_THREADED = 1u << 0,  /* uses kernels_set_threads() threads */
     KERNEL_REFERENCE = 1u << 1, /* an external library: listed, never picked by auto */
+    /* Runs a thread pool of its own, not OpenMP's: the trainer keeps its
+     * elementwise work (kernels_parallel_for) on one thread beside it, as two
+     * pools spinning on the same cores starve each other (measured: an epoch
+     * with openblas on 2 threads went from 0.42 s to 1.36 s). */
+    KERNEL_OWN_POOL = 1u << 2,
 };
 
 typedef struct {

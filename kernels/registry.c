@@ -31,7 +31,7 @@ static const gemm_kernel gemm_kernels[] = {
     {"omp", "OpenMP over the fastest kernel above, C split among threads (never K)", 0,
      KERNEL_THREADED, gemm_omp, gemm_omp_bias_act},
     {"openblas", "OpenBLAS cblas_sgemm, the external yardstick", 0,
-     KERNEL_REFERENCE | KERNEL_THREADED, gemm_openblas, NULL},
+     KERNEL_REFERENCE | KERNEL_THREADED | KERNEL_OWN_POOL, gemm_openblas, NULL},
 };
 
 /* One activation set per row: name, desc, needs; the seven functions come from

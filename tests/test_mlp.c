@@ -3,6 +3,7 @@
  * against naive's, and a short training run that must learn a synthetic task. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,6 +254,42 @@ Test(mlp, step_is_bit_identical_for_1_to_4_threads) {
             mlp_free(&m);
         }
         free(want);
+    }
+    kernels_set_threads(0);
+}
+
+static void count_call(size_t lo, size_t hi, void *ctx) {
+    atomic_int *calls = ctx;
+    atomic_fetch_add(&calls[0], 1);
+    if (lo == 0 && hi == 100000) atomic_fetch_add(&calls[1], 1);
+}
+
+/* Beside a GEMM with a thread pool of its own (openblas) the trainer's
+ * elementwise work stays on the calling thread; beside omp it is split. */
+Test(mlp, parallel_for_keeps_one_thread_beside_an_own_pool) {
+    const int sizes[] = {4, 2};
+    char err[256];
+    kernels_set_threads(2);
+#ifdef _OPENMP
+    const int threads = 2;
+#else
+    const int threads = 1; /* NO_OMP=1: kernels_parallel_for runs one call */
+#endif
+    const char *names[] = {"openblas", "omp"};
+    for (int g = 0; g < 2; g++) {
+        kernel_set k = {gemm_select(names[g], err, sizeof err), act_select("scalar", err, sizeof err)};
+        cr_assert_not_null(k.g, "%s", err);
+        mlp_model m;
+        make_model(&m, sizes, 2, 1, k, 1);
+        atomic_int calls[2] = {0, 0};
+        mlp_parallel_for(&m, 100000, 16, count_call, calls);
+        if (k.g->flags & KERNEL_OWN_POOL)
+            cr_assert(calls[0] == 1 && calls[1] == 1, "%s: %d calls, want one over all", names[g],
+                      (int)calls[0]);
+        else
+            cr_assert_eq(calls[0], threads, "%s: %d calls on %d threads", names[g], (int)calls[0],
+                         threads);
+        mlp_free(&m);
     }
     kernels_set_threads(0);
 }

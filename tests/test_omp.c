@@ -4,6 +4,7 @@
  * elementwise kernels: exact coverage, aligned ranges, the caller's denormal
  * mode.  (Without OpenMP every count runs one thread and the tests still hold.) */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,21 +105,14 @@ Test(omp, workers_follow_the_callers_denormal_mode) {
 typedef struct {
     unsigned char *seen; /* times each element was visited */
     size_t min_per_thread;
-    int calls, bad_start, short_range;
+    atomic_int calls, bad_start, short_range;
 } cover_job;
 
 static void cover(size_t lo, size_t hi, void *ctx) {
     cover_job *j = ctx;
-#pragma omp atomic
-    j->calls++;
-    if (lo % 16) {
-#pragma omp atomic
-        j->bad_start++;
-    }
-    if (hi - lo < j->min_per_thread) {
-#pragma omp atomic
-        j->short_range++;
-    }
+    atomic_fetch_add(&j->calls, 1);
+    if (lo % 16) atomic_fetch_add(&j->bad_start, 1);
+    if (hi - lo < j->min_per_thread) atomic_fetch_add(&j->short_range, 1);
     for (size_t i = lo; i < hi; i++) j->seen[i]++;
 }
 
@@ -137,7 +131,7 @@ Test(parallel_for, covers_every_element_once) {
                 for (size_t i = 0; i < n; i++)
                     cr_assert_eq(j.seen[i], 1, "n %zu, min %zu, %d threads: element %zu visited %d times",
                                  n, mins[b], t, i, j.seen[i]);
-                cr_assert_leq(j.calls, t, "n %zu: %d calls on %d threads", n, j.calls, t);
+                cr_assert_leq(j.calls, t, "n %zu: %d calls on %d threads", n, (int)j.calls, t);
                 cr_assert_eq(j.bad_start, 0, "n %zu: a range starts off a multiple of 16", n);
                 if (j.calls > 1)
                     cr_assert_eq(j.short_range, 0, "n %zu, min %zu: a range below the minimum", n,
