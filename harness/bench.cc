@@ -464,7 +464,7 @@ struct act_operands {
  *   adam(n, p=x, g=y, m=z, v=w)            ema(n, avg=x, p=y) */
 void act_call(const act_kernel &k, act_func f, act_operands &a)
 {
-    static const adam_params adam = {1e-3f, 0.9f, 0.999f, 1e-7f, 0.1f, 0.001f};
+    static const adam_params adam = {1e-3f, 0.9f, 0.999f, 1e-7f, 0.1f, 0.001f, 0.0f};
     switch (f) {
     case act_func::bias_act:
         k.bias_act(a.B, a.N, a.vec.get(), true, a.x.get(), a.N);
@@ -485,7 +485,7 @@ void act_call(const act_kernel &k, act_func f, act_operands &a)
         k.sgd(a.n, a.x.get(), a.y.get(), a.z.get(), 0.01f, 0.9f);
         break;
     case act_func::adam:
-        k.adam(a.n, a.x.get(), a.y.get(), a.z.get(), a.w.get(), &adam);
+        k.adam(a.n, a.x.get(), a.y.get(), a.z.get(), a.w.get(), nullptr, &adam);
         break;
     case act_func::ema:
         k.ema(a.n, a.x.get(), a.y.get(), 0.999f);

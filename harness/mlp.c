@@ -135,7 +135,9 @@ void mlp_parallel_for(const mlp_model *m, size_t n, size_t min_per_thread,
 }
 
 /* One thread's part [lo, hi) of the optimizer step: the update, then the weight
- * average of the same range while it is still in this core's caches. */
+ * average of the same range while it is still in this core's caches (Adam takes
+ * it into its own pass, where it costs nothing beside the square root and the
+ * division). */
 typedef struct {
     mlp_model *m;
     const mlp_opt *o;
@@ -147,14 +149,14 @@ static void mlp_step_range(size_t lo, size_t hi, void *ctx) {
     mlp_model *m = j->m;
     const mlp_opt *o = j->o;
     size_t n = hi - lo;
-    float *p = m->params + lo, *s1 = m->state1 + lo;
+    float *p = m->params + lo, *s1 = m->state1 + lo, *avg = o->ema > 0 ? m->avg + lo : NULL;
     const float *g = m->grads + lo;
     switch (o->kind) {
     case OPT_SGD: m->ak->sgd(n, p, g, s1, o->lr, 0.0f); break;
     case OPT_MOMENTUM: m->ak->sgd(n, p, g, s1, o->lr, o->momentum); break;
-    case OPT_ADAM: m->ak->adam(n, p, g, s1, m->state2 + lo, &j->adam); break;
+    case OPT_ADAM: m->ak->adam(n, p, g, s1, m->state2 + lo, avg, &j->adam); return;
     }
-    if (o->ema > 0) m->ak->ema(n, m->avg + lo, p, o->ema);
+    if (avg) m->ak->ema(n, avg, p, o->ema);
 }
 
 /* Below this many parameters per thread, waking the team costs more than the
@@ -169,6 +171,7 @@ void mlp_step(mlp_model *m, const mlp_opt *o) {
             .lr = o->lr, .beta1 = o->beta1, .beta2 = o->beta2, .eps = o->eps,
             .bias_corr1 = (float)(1.0 - pow(o->beta1, (double)m->step)),
             .bias_corr2 = (float)(1.0 - pow(o->beta2, (double)m->step)),
+            .ema = o->ema,
         };
     mlp_parallel_for(m, m->n_params, MLP_STEP_MIN_PER_THREAD, mlp_step_range, &j);
 }

@@ -296,16 +296,26 @@ void sgd_avx2(size_t n, float *p, const float *g, float *vel, float lr, float mu
     }
 }
 
+/* One vector of the weight average: mu*avg + rest*p, rest = 1 - mu, with ema_scalar's
+ * two roundings (no FMA), for ema_avx2 and the average inside adam_avx2. */
+static inline __m256 ema_avx2_vec(__m256 avg, __m256 p, __m256 mu, __m256 rest)
+{
+    return _mm256_add_ps(_mm256_mul_ps(mu, avg), _mm256_mul_ps(rest, p));
+}
+
 /* adam_avx2: m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
  *   p -= step * m / (sqrt(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once.
  *   n contiguous floats each.  vsqrtps and vdivps round correctly, so the result is
- *   bit-identical to adam_scalar's.  Needs AVX2 and FMA. */
-void adam_avx2(size_t n, float *p, const float *g, float *m, float *v, const adam_params *a)
+ *   bit-identical to adam_scalar's; so is the average of the new p into avg (when
+ *   not NULL), taken while p is in registers.  Needs AVX2 and FMA. */
+void adam_avx2(size_t n, float *p, const float *g, float *m, float *v, float *avg,
+               const adam_params *a)
 {
     const __m256 b1 = _mm256_set1_ps(a->beta1), c1 = _mm256_set1_ps(1.0f - a->beta1);
     const __m256 b2 = _mm256_set1_ps(a->beta2), c2 = _mm256_set1_ps(1.0f - a->beta2);
     const __m256 eps = _mm256_set1_ps(a->eps);
     const __m256 step = _mm256_set1_ps(a->lr * sqrtf(a->bias_corr2) / a->bias_corr1);
+    const __m256 mu = _mm256_set1_ps(a->ema), rest = _mm256_set1_ps(1.0f - a->ema);
     for (size_t i = 0; i < n; i += 8) {
         int len = act_avx2_len(n, i);
         __m256 gv = act_avx2_load(g + i, len);
@@ -317,7 +327,10 @@ void adam_avx2(size_t n, float *p, const float *g, float *m, float *v, const ada
                                    _mm256_add_ps(_mm256_sqrt_ps(vv), eps));
         act_avx2_store(m + i, len, mv);
         act_avx2_store(v + i, len, vv);
-        act_avx2_store(p + i, len, _mm256_sub_ps(act_avx2_load(p + i, len), upd));
+        __m256 pv = _mm256_sub_ps(act_avx2_load(p + i, len), upd);
+        act_avx2_store(p + i, len, pv);
+        if (avg)
+            act_avx2_store(avg + i, len, ema_avx2_vec(act_avx2_load(avg + i, len), pv, mu, rest));
     }
 }
 
@@ -328,8 +341,7 @@ void ema_avx2(size_t n, float *avg, const float *p, float mu)
     const __m256 vmu = _mm256_set1_ps(mu), rest = _mm256_set1_ps(1.0f - mu);
     for (size_t i = 0; i < n; i += 8) {
         int len = act_avx2_len(n, i);
-        __m256 a = _mm256_add_ps(_mm256_mul_ps(vmu, act_avx2_load(avg + i, len)),
-                                 _mm256_mul_ps(rest, act_avx2_load(p + i, len)));
-        act_avx2_store(avg + i, len, a);
+        act_avx2_store(avg + i, len,
+                       ema_avx2_vec(act_avx2_load(avg + i, len), act_avx2_load(p + i, len), vmu, rest));
     }
 }

@@ -271,16 +271,26 @@ void sgd_avx512(size_t n, float *p, const float *g, float *vel, float lr, float 
     }
 }
 
+/* One vector of the weight average: mu*avg + rest*p, rest = 1 - mu, with ema_scalar's
+ * two roundings (no FMA), for ema_avx512 and the average inside adam_avx512. */
+static inline __m512 ema_avx512_vec(__m512 avg, __m512 p, __m512 mu, __m512 rest)
+{
+    return _mm512_add_ps(_mm512_mul_ps(mu, avg), _mm512_mul_ps(rest, p));
+}
+
 /* adam_avx512: m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
  *   p -= step * m / (sqrt(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once.
  *   n contiguous floats each.  vsqrtps and vdivps round correctly, so the result is
- *   bit-identical to adam_scalar's.  Needs AVX-512F/VL/BW/DQ. */
-void adam_avx512(size_t n, float *p, const float *g, float *m, float *v, const adam_params *a)
+ *   bit-identical to adam_scalar's; so is the average of the new p into avg (when
+ *   not NULL), taken while p is in registers.  Needs AVX-512F/VL/BW/DQ. */
+void adam_avx512(size_t n, float *p, const float *g, float *m, float *v, float *avg,
+                 const adam_params *a)
 {
     const __m512 b1 = _mm512_set1_ps(a->beta1), c1 = _mm512_set1_ps(1.0f - a->beta1);
     const __m512 b2 = _mm512_set1_ps(a->beta2), c2 = _mm512_set1_ps(1.0f - a->beta2);
     const __m512 eps = _mm512_set1_ps(a->eps);
     const __m512 step = _mm512_set1_ps(a->lr * sqrtf(a->bias_corr2) / a->bias_corr1);
+    const __m512 mu = _mm512_set1_ps(a->ema), rest = _mm512_set1_ps(1.0f - a->ema);
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 k = act_avx512_mask((ptrdiff_t)(n - i));
         __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
@@ -292,7 +302,11 @@ void adam_avx512(size_t n, float *p, const float *g, float *m, float *v, const a
                                    _mm512_add_ps(_mm512_sqrt_ps(vv), eps));
         _mm512_mask_storeu_ps(m + i, k, mv);
         _mm512_mask_storeu_ps(v + i, k, vv);
-        _mm512_mask_storeu_ps(p + i, k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + i), upd));
+        __m512 pv = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + i), upd);
+        _mm512_mask_storeu_ps(p + i, k, pv);
+        if (avg)
+            _mm512_mask_storeu_ps(avg + i, k,
+                                  ema_avx512_vec(_mm512_maskz_loadu_ps(k, avg + i), pv, mu, rest));
     }
 }
 
@@ -303,8 +317,8 @@ void ema_avx512(size_t n, float *avg, const float *p, float mu)
     const __m512 vmu = _mm512_set1_ps(mu), rest = _mm512_set1_ps(1.0f - mu);
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 k = act_avx512_mask((ptrdiff_t)(n - i));
-        __m512 a = _mm512_add_ps(_mm512_mul_ps(vmu, _mm512_maskz_loadu_ps(k, avg + i)),
-                                 _mm512_mul_ps(rest, _mm512_maskz_loadu_ps(k, p + i)));
-        _mm512_mask_storeu_ps(avg + i, k, a);
+        _mm512_mask_storeu_ps(avg + i, k,
+                              ema_avx512_vec(_mm512_maskz_loadu_ps(k, avg + i),
+                                             _mm512_maskz_loadu_ps(k, p + i), vmu, rest));
     }
 }

@@ -103,8 +103,10 @@ void sgd_scalar(size_t n, float *p, const float *g, float *vel, float lr, float 
 
 /* adam_scalar: m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
  *   p -= step * m / (sqrtf(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once
- *   (Keras' Adam: epsilon outside the bias correction). */
-void adam_scalar(size_t n, float *p, const float *g, float *m, float *v, const adam_params *a)
+ *   (Keras' Adam: epsilon outside the bias correction); then avg = ema_scalar's
+ *   average of the new p when avg is not NULL. */
+void adam_scalar(size_t n, float *p, const float *g, float *m, float *v, float *avg,
+                 const adam_params *a)
 {
     float step = a->lr * sqrtf(a->bias_corr2) / a->bias_corr1;
     for (size_t i = 0; i < n; i++) {
@@ -112,6 +114,8 @@ void adam_scalar(size_t n, float *p, const float *g, float *m, float *v, const a
         v[i] = a->beta2 * v[i] + (1.0f - a->beta2) * g[i] * g[i];
         p[i] -= step * m[i] / (sqrtf(v[i]) + a->eps);
     }
+    if (avg)
+        ema_scalar(n, avg, p, a->ema);
 }
 
 /* ema_scalar: avg = mu*avg + (1-mu)*p over n floats (Keras' use_ema average),

@@ -49,7 +49,7 @@ void gemm_openblas(bool ta, bool tb, int M, int N, int K, float alpha, const flo
                          float scale, float *dZ);                                      \
     void sgd_##impl(size_t n, float *p, const float *g, float *vel, float lr, float mu); \
     void adam_##impl(size_t n, float *p, const float *g, float *m, float *v,           \
-                     const adam_params *a);                                            \
+                     float *avg, const adam_params *a);                                \
     void ema_##impl(size_t n, float *avg, const float *p, float mu)
 
 ACT_DECLARE(scalar);

@@ -77,6 +77,7 @@ typedef struct {
 typedef struct {
     float lr, beta1, beta2, eps;
     float bias_corr1, bias_corr2; /* 1 - beta1^t, 1 - beta2^t for step t >= 1 */
+    float ema;                    /* mu of the weight average, when adam is given one */
 } adam_params;
 
 typedef struct {
@@ -104,8 +105,10 @@ typedef struct {
     void (*sgd)(size_t n, float *p, const float *g, float *vel, float lr, float mu);
     /* Adam (Kingma & Ba, in the form Keras uses, epsilon outside the correction):
      *   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
-     *   p -= lr * sqrt(bc2)/bc1 * m / (sqrt(v) + eps) */
-    void (*adam)(size_t n, float *p, const float *g, float *m, float *v,
+     *   p -= lr * sqrt(bc2)/bc1 * m / (sqrt(v) + eps)
+     * then, when avg is not NULL, avg = ema(avg, p, a->ema) as below on the new p,
+     * in the same pass: Adam waits on its divider, so the average comes free. */
+    void (*adam)(size_t n, float *p, const float *g, float *m, float *v, float *avg,
                  const adam_params *a);
     /* Weight averaging (Keras' use_ema): avg = mu*avg + (1-mu)*p, n floats. */
     void (*ema)(size_t n, float *avg, const float *p, float mu);

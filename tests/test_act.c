@@ -151,13 +151,13 @@ Test(act_scalar, adam_two_steps_by_hand)
     adam_params a = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-7f};
     float p = 0, m = 0, v = 0, g = 0.5f;
     a.bias_corr1 = 0.1f, a.bias_corr2 = 0.001f;
-    adam_scalar(1, &p, &g, &m, &v, &a);
+    adam_scalar(1, &p, &g, &m, &v, NULL, &a);
     expect_near(m, 0.050000011920928955, 4 * FLT_EPSILON, "step 1: m");
     expect_near(v, 0.00024999678134918213, 4 * FLT_EPSILON, "step 1: v");
     expect_near(p, -0.0010000004075306152, 1e-6, "step 1: p");
     g = -0.25f;
     a.bias_corr1 = 0.19f, a.bias_corr2 = 0.001999f;
-    adam_scalar(1, &p, &g, &m, &v, &a);
+    adam_scalar(1, &p, &g, &m, &v, NULL, &a);
     expect_near(m, 0.020000003576278402, 8 * FLT_EPSILON, "step 2: m");
     expect_near(v, 0.00031224598312373786, 8 * FLT_EPSILON, "step 2: v");
     expect_near(p, -0.0012663377225213461, 1e-6, "step 2: p");
@@ -322,15 +322,19 @@ ParameterizedTest(int *row, act, matches_scalar)
                          4 * FLT_EPSILON, 1e-9);
             free(p_got), free(p_want), free(vel_got), free(vel_want);
         }
-        adam_params a = {1e-3f, 0.9f, 0.999f, 1e-7f, 1 - 0.9f * 0.9f, 1 - 0.999f * 0.999f};
+        adam_params a = {1e-3f, 0.9f, 0.999f, 1e-7f, 1 - 0.9f * 0.9f, 1 - 0.999f * 0.999f, 0.9f};
         float *p_got = copy(p, n), *p_want = copy(p, n), *m_got = copy(m, n),
               *m_want = copy(m, n), *v_got = copy(v, n), *v_want = copy(v, n);
-        k->adam(n, p_got, g, m_got, v_got, &a);
-        ref->adam(n, p_want, g, m_want, v_want, &a);
+        float *avg_got = copy(vel, n), *avg_want = copy(vel, n);
+        k->adam(n, p_got, g, m_got, v_got, avg_got, &a); /* with the average in its pass */
+        ref->adam(n, p_want, g, m_want, v_want, NULL, &a);
+        ref->ema(n, avg_want, p_want, a.ema);
         expect_close(k->name, "adam m", n, m_got, m_want, 4 * FLT_EPSILON, FLT_MIN);
         expect_close(k->name, "adam v", n, v_got, v_want, 4 * FLT_EPSILON, FLT_MIN);
         expect_close(k->name, "adam p", n, p_got, p_want, 4 * FLT_EPSILON, 1e-8);
+        expect_close(k->name, "adam avg", n, avg_got, avg_want, 4 * FLT_EPSILON, 1e-8);
         free(p_got), free(p_want), free(m_got), free(m_want), free(v_got), free(v_want);
+        free(avg_got), free(avg_want);
         free(p), free(g), free(vel), free(m), free(v);
     }
 }
