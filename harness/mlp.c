@@ -87,36 +87,45 @@ void mlp_swap_average(mlp_model *m) {
     }
 }
 
-double mlp_forward(mlp_model *m, const float *X, const uint8_t *y, int B) {
-    const float *in = X;
+double mlp_forward(mlp_model *m, const float *X, mlp_span span, const uint8_t *y, int B) {
     for (int l = 0; l < m->n_layers; l++) {
-        int K = m->sizes[l], N = m->sizes[l + 1];
+        int ld_in = m->sizes[l], N = m->sizes[l + 1];
+        /* layer 0 reads columns [lo, hi) of X and the same rows of W */
+        mlp_span cols = l ? (mlp_span){0, ld_in} : span;
+        const float *in = (l ? m->act[l] : X) + cols.lo;
+        const float *w = m->w[l] + (size_t)cols.lo * (size_t)N;
+        int K = cols.hi - cols.lo;
         float *out = m->act[l + 1];
         bool relu = l + 1 < m->n_layers;
         if (m->gemm->bias_act) { /* the fused epilogue: C never leaves registers twice */
-            m->gemm->bias_act(B, N, K, in, K, m->w[l], N, m->b[l], relu, out, N);
+            m->gemm->bias_act(B, N, K, in, ld_in, w, N, m->b[l], relu, out, N);
         } else {
-            m->gemm->run(false, false, B, N, K, 1.0f, in, K, m->w[l], N, 0.0f, out, N);
+            m->gemm->run(false, false, B, N, K, 1.0f, in, ld_in, w, N, 0.0f, out, N);
             m->ak->bias_act(B, N, m->b[l], relu, out, N);
         }
-        in = out;
     }
     int C = m->sizes[m->n_layers];
     return m->ak->softmax_xent(B, C, m->act[m->n_layers], y, m->probs, m->pred);
 }
 
-void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B) {
+void mlp_backward(mlp_model *m, const float *X, mlp_span span, const uint8_t *y, int B) {
     int L = m->n_layers, C = m->sizes[L];
     /* d(mean loss)/d(logits) = (P - onehot(y)) / B */
     m->ak->xent_bwd(B, C, m->probs, y, 1.0f / (float)B, m->dact[L]);
     for (int l = L - 1; l >= 0; l--) {
         int K = m->sizes[l], N = m->sizes[l + 1];
-        const float *in = l ? m->act[l] : X;
         const float *dout = m->dact[l + 1];
-        /* gW (K, N) = inᵀ (K, B) · dout (B, N); gb = column sums of dout, which
+        /* gW (K, N) = inᵀ (K, B) · dout (B, N), over the rows [lo, hi) that the
+         * input can reach (the rest are zero); gb = column sums of dout, which
          * bias_grad adds into a zeroed gb (writing, not adding, spares the
          * optimizer step a pass that clears every gradient) */
-        m->gemm->run(true, false, K, N, B, 1.0f, in, K, dout, N, 0.0f, m->gw[l], N);
+        mlp_span rows = l ? (mlp_span){0, K} : span;
+        const float *in = l ? m->act[l] : X;
+        size_t row_floats = (size_t)N * sizeof(float);
+        memset(m->gw[l], 0, (size_t)rows.lo * row_floats);
+        memset(m->gw[l] + (size_t)rows.hi * (size_t)N, 0, (size_t)(K - rows.hi) * row_floats);
+        m->gemm->run(true, false, rows.hi - rows.lo, N, B, 1.0f, in + rows.lo, K, dout, N, 0.0f,
+                     m->gw[l] + (size_t)rows.lo * (size_t)N, N);
         memset(m->gb[l], 0, (size_t)N * sizeof(float));
         m->ak->bias_grad(B, N, dout, m->gb[l]);
         if (l == 0) break;

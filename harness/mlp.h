@@ -62,13 +62,24 @@ void mlp_free(mlp_model *m);
 /* He-uniform weights U(-sqrt(6/fan_in), +sqrt(6/fan_in)), zero biases. */
 void mlp_init_he(mlp_model *m, rng_state *r);
 
-/* Forward pass of B <= max_batch rows of X (B, D): probabilities in probs,
- * argmax in pred.  Returns the summed cross-entropy over the rows. */
-double mlp_forward(mlp_model *m, const float *X, const uint8_t *y, int B);
+/* The input columns [lo, hi) of a batch outside which every row of X is zero:
+ * the first layer's GEMMs run over K = hi - lo columns only, as a zero column
+ * adds nothing to X·W and makes its rows of Xᵀ·dY zero (MNIST's digits leave
+ * the first and last few image rows blank: about 13% of a batch of 32).
+ * 0 <= lo < hi <= D; {0, D} claims nothing. */
+typedef struct {
+    int lo, hi;
+} mlp_span;
 
-/* Backward pass after mlp_forward on the same X, y: writes the gradient of the
- * mean loss over the B rows into grads (whatever they held before). */
-void mlp_backward(mlp_model *m, const float *X, const uint8_t *y, int B);
+/* Forward pass of B <= max_batch rows of X (B, D), zero outside the columns
+ * `in`: probabilities in probs, argmax in pred.  Returns the summed
+ * cross-entropy over the rows. */
+double mlp_forward(mlp_model *m, const float *X, mlp_span in, const uint8_t *y, int B);
+
+/* Backward pass after mlp_forward on the same X, in, y: writes the gradient of
+ * the mean loss over the B rows into grads (whatever they held before; the
+ * first layer's weight rows outside `in` get zeros). */
+void mlp_backward(mlp_model *m, const float *X, mlp_span in, const uint8_t *y, int B);
 
 /* kernels_parallel_for(n, min_per_thread, fn, ctx) on the kernels' threads, or
  * fn(0, n, ctx) on this thread when m's GEMM runs a pool of its own

@@ -12,19 +12,44 @@ data_view data_rows(const mnist_set *s, int from, int to) {
                        .y = s->y + from};
 }
 
+/* The columns [lo, hi) outside which row x (d floats) is zero; {d, 0} when it
+ * is zero throughout. */
+static mlp_span row_span(const float *x, int d) {
+    int lo = 0, hi = d;
+    while (lo < d && x[lo] == 0.0f) lo++;
+    while (hi > lo && x[hi - 1] == 0.0f) hi--;
+    return lo < hi ? (mlp_span){lo, hi} : (mlp_span){d, 0};
+}
+
+/* The union of n row spans, as mlp_forward takes it (never empty: a batch of
+ * zero rows gets column 0). */
+static mlp_span span_union(const mlp_span *s, const int *rows, int n) {
+    mlp_span u = s[rows ? rows[0] : 0];
+    for (int i = 1; i < n; i++) {
+        mlp_span r = s[rows ? rows[i] : i];
+        if (r.lo < u.lo) u.lo = r.lo;
+        if (r.hi > u.hi) u.hi = r.hi;
+    }
+    return u.lo < u.hi ? u : (mlp_span){0, 1};
+}
+
 void train_evaluate(mlp_model *m, data_view d, eval_result *r, uint8_t *pred) {
     memset(r, 0, sizeof *r);
     double loss = 0;
     long correct = 0;
+    mlp_span *spans = xmalloc((size_t)m->max_batch * sizeof *spans);
     for (int i = 0; i < d.n; i += m->max_batch) {
         int B = d.n - i < m->max_batch ? d.n - i : m->max_batch;
-        loss += mlp_forward(m, d.x + (size_t)i * (size_t)d.d, d.y + i, B);
+        const float *x = d.x + (size_t)i * (size_t)d.d;
+        for (int b = 0; b < B; b++) spans[b] = row_span(x + (size_t)b * (size_t)d.d, d.d);
+        loss += mlp_forward(m, x, span_union(spans, NULL, B), d.y + i, B);
         for (int b = 0; b < B; b++) {
             r->confusion[d.y[i + b]][m->pred[b]]++;
             correct += d.y[i + b] == m->pred[b];
         }
         if (pred) memcpy(pred + i, m->pred, (size_t)B);
     }
+    free(spans);
     r->n = d.n;
     r->loss = d.n ? loss / d.n : NAN;
     r->acc = d.n ? (double)correct / d.n : NAN;
@@ -59,8 +84,13 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
     int *order = xmalloc((size_t)n * sizeof *order);
     float *xb = xmalloc_aligned((size_t)o->batch * (size_t)d * sizeof(float));
     uint8_t *yb = xmalloc((size_t)o->batch);
+    /* each image's nonzero columns, once, so that a batch's span is a union */
+    mlp_span *spans = xmalloc((size_t)n * sizeof *spans);
     int rc = 0;
-    for (int i = 0; i < n; i++) order[i] = i;
+    for (int i = 0; i < n; i++) {
+        order[i] = i;
+        spans[i] = row_span(train.x + (size_t)i * (size_t)d, d);
+    }
 
     for (int epoch = 1; epoch <= o->epochs && rc == 0; epoch++) {
         double t0 = now_seconds(), loss_sum = 0;
@@ -74,7 +104,8 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
             int first = step * o->batch, B = n - first < o->batch ? n - first : o->batch;
             gather_job gj = {xb, yb, train, order + first};
             mlp_parallel_for(m, (size_t)B, GATHER_MIN_ROWS, gather_rows, &gj);
-            double loss = mlp_forward(m, xb, yb, B);
+            mlp_span span = span_union(spans, order + first, B);
+            double loss = mlp_forward(m, xb, span, yb, B);
             if (!isfinite(loss)) {
                 snprintf(err, err_len, "diverged: loss is %g at epoch %d, step %d/%d (try a smaller train.lr)",
                          loss, epoch, step + 1, steps);
@@ -84,7 +115,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
             for (int b = 0; b < B; b++) correct += m->pred[b] == yb[b];
             loss_sum += loss;
             seen += B;
-            mlp_backward(m, xb, yb, B);
+            mlp_backward(m, xb, span, yb, B);
             mlp_step(m, &o->opt);
             if (o->on_batch)
                 o->on_batch(epoch, step + 1, steps, loss_sum / seen, (double)correct / seen,
@@ -110,6 +141,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
     /* As Keras does with use_ema: the averaged weights are the trained model. */
     if (rc == 0 && o->opt.ema > 0) mlp_swap_average(m);
     free(order);
+    free(spans);
     free(xb);
     free(yb);
     return rc;

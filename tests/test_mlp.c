@@ -42,7 +42,7 @@ static void make_model(mlp_model *m, const int *sizes, int n_sizes, int batch, k
 }
 
 static double mean_loss(mlp_model *m, const float *X, const uint8_t *y, int B) {
-    return mlp_forward(m, X, y, B) / B;
+    return mlp_forward(m, X, (mlp_span){0, m->sizes[0]}, y, B) / B;
 }
 
 /* Central differences of the mean loss, one parameter at a time (kann's
@@ -58,7 +58,7 @@ Test(mlp, gradient_matches_finite_differences) {
         mlp_model m;
         make_model(&m, sizes, 3, B, sets[s], 11);
         mean_loss(&m, X, y, B);
-        mlp_backward(&m, X, y, B);
+        mlp_backward(&m, X, (mlp_span){0, 5}, y, B);
         const float eps = 1e-3f;
         for (size_t i = 0; i < m.n_params; i++) {
             float saved = m.params[i];
@@ -88,11 +88,11 @@ Test(mlp, backward_overwrites) {
         mlp_model m;
         make_model(&m, sizes, 3, 1, sets[s], 3);
         for (size_t i = 0; i < m.n_params; i++) m.grads[i] = NAN;
-        mlp_forward(&m, X, y, 1);
-        mlp_backward(&m, X, y, 1);
+        mlp_forward(&m, X, (mlp_span){0, 5}, y, 1);
+        mlp_backward(&m, X, (mlp_span){0, 5}, y, 1);
         float *once = malloc(m.n_params * sizeof(float));
         memcpy(once, m.grads, m.n_params * sizeof(float));
-        mlp_backward(&m, X, y, 1);
+        mlp_backward(&m, X, (mlp_span){0, 5}, y, 1);
         for (size_t i = 0; i < m.n_params; i++) {
             cr_assert(isfinite(once[i]), "gemm %s: grads[%zu] kept its NaN", sets[s].g->name, i);
             cr_assert_eq(m.grads[i], once[i], "gemm %s: grads[%zu]: %g, then %g", sets[s].g->name, i,
@@ -100,6 +100,104 @@ Test(mlp, backward_overwrites) {
         }
         free(once);
         mlp_free(&m);
+    }
+}
+
+/* The input span: over inputs that are zero outside columns [2, 6) of 9, the
+ * span {2, 6} gives full's probabilities (to rounding: the GEMMs sum fewer zero
+ * terms) and gradients, with exact zeros in the first layer's rows outside it
+ * (over grads that held NaN), through every kernel set. */
+Test(mlp, input_span_skips_only_zero_columns) {
+    enum { D = 9, B = 3 };
+    const int sizes[] = {D, 6, 4};
+    float X[B * D] = {0};
+    const uint8_t y[B] = {0, 3, 1};
+    rng_state r;
+    rng_seed(&r, 21);
+    for (int b = 0; b < B; b++)
+        for (int k = 2; k < 6; k++) X[b * D + k] = (float)(rng_uniform(&r) - 0.3);
+    kernel_set sets[16];
+    int n = kernel_sets(sets, 16);
+    for (int s = 0; s < n; s++) {
+        mlp_model m;
+        make_model(&m, sizes, 3, B, sets[s], 8);
+        size_t np = m.n_params;
+        float *full = malloc(np * sizeof(float)), probs[B * 4];
+        double loss_full = mlp_forward(&m, X, (mlp_span){0, D}, y, B);
+        memcpy(probs, m.probs, sizeof probs);
+        mlp_backward(&m, X, (mlp_span){0, D}, y, B);
+        memcpy(full, m.grads, np * sizeof(float));
+        for (size_t i = 0; i < np; i++) m.grads[i] = NAN;
+        double loss = mlp_forward(&m, X, (mlp_span){2, 6}, y, B);
+        mlp_backward(&m, X, (mlp_span){2, 6}, y, B);
+        const char *g = sets[s].g->name, *a = sets[s].a->name;
+        cr_assert_float_eq(loss, loss_full, 1e-5, "gemm %s, activation %s: loss %g, full %g", g, a,
+                           loss, loss_full);
+        for (int i = 0; i < B * 4; i++)
+            cr_assert_float_eq(m.probs[i], probs[i], 1e-6, "gemm %s, activation %s: probs[%d]", g, a, i);
+        for (size_t i = 0; i < np; i++) {
+            int row = m.grads + i < m.gb[0] ? (int)((size_t)(m.grads + i - m.gw[0]) / 6) : -1;
+            if (row >= 0 && (row < 2 || row >= 6))
+                cr_assert(m.grads[i] == 0.0f, "gemm %s, activation %s: gW row %d: %g, want 0", g, a,
+                          row, m.grads[i]);
+            else
+                cr_assert_float_eq(m.grads[i], full[i], 1e-6, "gemm %s, activation %s: grads[%zu]: %g, full %g",
+                                   g, a, i, m.grads[i], full[i]);
+        }
+        free(full);
+        mlp_free(&m);
+    }
+}
+
+/* The trainer's spans are the union over a batch's rows: rows whose nonzeros
+ * sit at either edge or nowhere (row 3) train and evaluate as with the full
+ * span (one batch of all five rows; evaluation in batches of 2, 2 and 1). */
+Test(mlp, trainer_spans_cover_every_row) {
+    enum { N = 5, D = 9 };
+    const int sizes[] = {D, 6, 4};
+    float X[N * D] = {0};
+    const uint8_t y[N] = {0, 3, 1, 2, 0};
+    X[0 * D + 0] = 0.8f;
+    X[1 * D + 4] = -0.5f;
+    X[2 * D + 3] = 0.25f;
+    X[2 * D + 5] = 0.75f;
+    X[4 * D + 8] = 1.0f;
+    data_view all = {.n = N, .d = D, .x = X, .y = y};
+    const mlp_span full = {0, D};
+    mlp_opt opt = {.kind = OPT_SGD, .lr = 0.5f};
+    kernel_set sets[16];
+    int n = kernel_sets(sets, 16);
+    for (int s = 0; s < n; s++) {
+        mlp_model fit, ref;
+        make_model(&fit, sizes, 3, N, sets[s], 4);
+        make_model(&ref, sizes, 3, N, sets[s], 4);
+        rng_state r;
+        rng_seed(&r, 1);
+        train_opts o = {.epochs = 1, .batch = N, .rng = &r, .opt = opt};
+        epoch_stats hist[1];
+        char err[256];
+        cr_assert_eq(train_fit(&fit, all, (data_view){0}, &o, hist, err, sizeof err), 0, "%s", err);
+        /* the batch's row order does not change the mean gradient beyond rounding */
+        double loss = mlp_forward(&ref, X, full, y, N);
+        mlp_backward(&ref, X, full, y, N);
+        mlp_step(&ref, &opt);
+        const char *g = sets[s].g->name, *a = sets[s].a->name;
+        cr_assert_float_eq(hist[0].train_loss, loss / N, 1e-6, "gemm %s, activation %s", g, a);
+        for (size_t i = 0; i < ref.n_params; i++)
+            cr_assert_float_eq(fit.params[i], ref.params[i], 1e-6,
+                               "gemm %s, activation %s: params[%zu]: %g, want %g", g, a, i,
+                               fit.params[i], ref.params[i]);
+        mlp_model small;
+        make_model(&small, sizes, 3, 2, sets[s], 4);
+        memcpy(small.params, ref.params, ref.n_params * sizeof(float));
+        eval_result e;
+        train_evaluate(&small, all, &e, NULL);
+        loss = mlp_forward(&ref, X, full, y, N) / N;
+        cr_assert_float_eq(e.loss, loss, 1e-6, "gemm %s, activation %s: evaluation loss %g, want %g",
+                           g, a, e.loss, loss);
+        mlp_free(&fit);
+        mlp_free(&ref);
+        mlp_free(&small);
     }
 }
 
