@@ -206,6 +206,7 @@ static const struct {
     {13, 17, 2 * KC + 1, false}, /* three K blocks */
     {7, NC + 1, 13, false},
     {MC + 1, NC + 1, KC + 1, false}, /* every block split at once */
+    {263, 533, 2 * KC - 3, false},   /* avx512 packs B of !tb too (M >= 256, N >= 512) */
 };
 
 /* One test parameter: a gemm table row and a shape (or other case) index. */
