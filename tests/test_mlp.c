@@ -149,19 +149,22 @@ Test(mlp, input_span_skips_only_zero_columns) {
     }
 }
 
-/* The trainer's spans are the union over a batch's rows: rows whose nonzeros
- * sit at either edge or nowhere (row 3) train and evaluate as with the full
- * span (one batch of all five rows; evaluation in batches of 2, 2 and 1). */
+/* The trainer's spans: each row's, found in runs of 16 floats from either end,
+ * and their union over a batch.  Rows whose nonzeros sit on either side of a
+ * run's edge (columns 15, 16, 23 and 24 of 40), at both ends of the row, or
+ * nowhere (row 3) train (one batch of all five rows) and evaluate (one row at a
+ * time, so that each row's own span is used) as with the full span. */
 Test(mlp, trainer_spans_cover_every_row) {
-    enum { N = 5, D = 9 };
+    enum { N = 5, D = 40 };
     const int sizes[] = {D, 6, 4};
     float X[N * D] = {0};
     const uint8_t y[N] = {0, 3, 1, 2, 0};
-    X[0 * D + 0] = 0.8f;
-    X[1 * D + 4] = -0.5f;
-    X[2 * D + 3] = 0.25f;
-    X[2 * D + 5] = 0.75f;
-    X[4 * D + 8] = 1.0f;
+    X[0 * D + 15] = 0.8f;
+    X[1 * D + 16] = -0.5f;
+    X[2 * D + 23] = 0.25f;
+    X[2 * D + 24] = 0.75f;
+    X[4 * D + 0] = 1.0f;
+    X[4 * D + 39] = -0.25f;
     data_view all = {.n = N, .d = D, .x = X, .y = y};
     const mlp_span full = {0, D};
     mlp_opt opt = {.kind = OPT_SGD, .lr = 0.5f};
@@ -188,7 +191,7 @@ Test(mlp, trainer_spans_cover_every_row) {
                                "gemm %s, activation %s: params[%zu]: %g, want %g", g, a, i,
                                fit.params[i], ref.params[i]);
         mlp_model small;
-        make_model(&small, sizes, 3, 2, sets[s], 4);
+        make_model(&small, sizes, 3, 1, sets[s], 4);
         memcpy(small.params, ref.params, ref.n_params * sizeof(float));
         eval_result e;
         train_evaluate(&small, all, &e, NULL);
