@@ -145,8 +145,7 @@ void mlp_parallel_for(const mlp_model *m, size_t n, size_t min_per_thread,
 
 /* One thread's part [lo, hi) of the optimizer step: the update, then the weight
  * average of the same range while it is still in this core's caches (Adam takes
- * it into its own pass, where it costs nothing beside the square root and the
- * division). */
+ * it into its own pass, so that p is read and written once). */
 typedef struct {
     mlp_model *m;
     const mlp_opt *o;

@@ -107,7 +107,7 @@ typedef struct {
      *   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
      *   p -= lr * sqrt(bc2)/bc1 * m / (sqrt(v) + eps)
      * then, when avg is not NULL, avg = ema(avg, p, a->ema) as below on the new p,
-     * in the same pass: Adam waits on its divider, so the average comes free. */
+     * in the same pass, while p is in registers: one pass over memory, not two. */
     void (*adam)(size_t n, float *p, const float *g, float *m, float *v, float *avg,
                  const adam_params *a);
     /* Weight averaging (Keras' use_ema): avg = mu*avg + (1-mu)*p, n floats. */
