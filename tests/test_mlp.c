@@ -134,15 +134,17 @@ Test(mlp, input_span_skips_only_zero_columns) {
         cr_assert_float_eq(loss, loss_full, 1e-5, "gemm %s, activation %s: loss %g, full %g", g, a,
                            loss, loss_full);
         for (int i = 0; i < B * 4; i++)
-            cr_assert_float_eq(m.probs[i], probs[i], 1e-6, "gemm %s, activation %s: probs[%d]", g, a, i);
+            cr_assert_float_eq(m.probs[i], probs[i], 1e-6, "gemm %s, activation %s: probs[%d]", g,
+                               a, i);
         for (size_t i = 0; i < np; i++) {
             int row = m.grads + i < m.gb[0] ? (int)((size_t)(m.grads + i - m.gw[0]) / 6) : -1;
             if (row >= 0 && (row < 2 || row >= 6))
                 cr_assert(m.grads[i] == 0.0f, "gemm %s, activation %s: gW row %d: %g, want 0", g, a,
                           row, m.grads[i]);
             else
-                cr_assert_float_eq(m.grads[i], full[i], 1e-6, "gemm %s, activation %s: grads[%zu]: %g, full %g",
-                                   g, a, i, m.grads[i], full[i]);
+                cr_assert_float_eq(m.grads[i], full[i], 1e-6,
+                                   "gemm %s, activation %s: grads[%zu]: %g, full %g", g, a, i,
+                                   m.grads[i], full[i]);
         }
         free(full);
         mlp_free(&m);
