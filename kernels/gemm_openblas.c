@@ -13,12 +13,16 @@
  *   beta == 0: OpenBLAS (0.3.21, Debian 12) overwrites C without reading it, so
  *   NaN in C does not leak (checked for every ta/tb, sizes 1..257, and by
  *   tests/test_gemm.c on every run); no workaround needed here.
- *   Threads: OpenBLAS's own pool, sized by kernels_set_threads(). */
+ *   Threads: OpenBLAS's own pool, set here to kernels_set_threads()'s count when
+ *   it differs (so OpenBLAS's workers start only when the kernel runs). */
 void gemm_openblas(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
                    int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
     if (gemm_trivial(M, N, K, alpha, beta, C, ldc))
         return;
+    const int threads = kernels_max_threads();
+    if (openblas_get_num_threads() != threads)
+        openblas_set_num_threads(threads);
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

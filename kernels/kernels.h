@@ -125,8 +125,9 @@ const act_kernel *act_select(const char *name, char *why, size_t why_len);
 /* True when this CPU has every feature in `needs`. */
 bool kernel_runs_here(unsigned needs);
 
-/* Threads for the threaded kernels (ours and the reference library's); n <= 0
- * means every core.  Returns the number now in force. */
+/* Threads for the threaded kernels (ours and the reference library's, which
+ * takes the count at its next call); n <= 0 means every core.  Returns the
+ * number now in force. */
 int kernels_set_threads(int n);
 int kernels_max_threads(void);
 

@@ -235,20 +235,32 @@ const act_kernel *act_select(const char *name, char *why, size_t why_len)
     return i < 0 ? NULL : &act_kernels[i];
 }
 
+/* Every core, as OpenMP counts them (without it, the online CPUs). */
+static int kernels_all_cores(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_procs();
+#else
+    long procs = sysconf(_SC_NPROCESSORS_ONLN);
+    return procs > 0 ? (int)procs : 1;
+#endif
+}
+
+/* The count kernels_set_threads asked for (0: none yet, every core).  OpenBLAS
+ * gets it from gemm_openblas at its next call, not here: setting it starts
+ * OpenBLAS's workers, which then spin for a while waiting for work, and in a
+ * sweep's child (which sets the count for every run) they spun beside an omp
+ * run's own two threads, which then ran a third of their repeats 1.4x slower. */
+static _Atomic int kernels_threads;
+
 int kernels_set_threads(int n)
 {
-    if (n <= 0) {
-#ifdef _OPENMP
-        n = omp_get_num_procs();
-#else
-        long procs = sysconf(_SC_NPROCESSORS_ONLN);
-        n = procs > 0 ? (int)procs : 1;
-#endif
-    }
+    if (n <= 0)
+        n = kernels_all_cores();
 #ifdef _OPENMP
     omp_set_num_threads(n);
 #endif
-    openblas_set_num_threads(n);
+    kernels_threads = n;
     return kernels_max_threads();
 }
 
@@ -263,13 +275,13 @@ bool kernels_flush_denormals(bool on)
     return (csr & KERNELS_MXCSR_FTZ_DAZ) == KERNELS_MXCSR_FTZ_DAZ;
 }
 
-/* With OpenMP, what our threaded kernels use; without, OpenBLAS's count (ours
- * then run on one thread). */
+/* With OpenMP, what our threaded kernels use; without, the count that
+ * gemm_openblas will apply (ours then run on one thread). */
 int kernels_max_threads(void)
 {
 #ifdef _OPENMP
     return omp_get_max_threads();
 #else
-    return openblas_get_num_threads();
+    return kernels_threads > 0 ? kernels_threads : kernels_all_cores();
 #endif
 }

@@ -4,6 +4,7 @@
  * +-1e30), and the registry: lookup by name, `auto`, the messages for unknown and
  * unsupported names, CPU feature names and the thread count.  New activation
  * sets are covered without touching this file. */
+#include <cblas.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <float.h>
@@ -449,4 +450,21 @@ Test(registry, threads)
     int all = kernels_set_threads(0);
     cr_assert(all >= 1, "every core: %d", all);
     cr_assert_eq(kernels_max_threads(), all);
+}
+
+/* OpenBLAS takes the count at gemm_openblas's next call, not from
+ * kernels_set_threads (which would start its spinning workers in every run). */
+Test(registry, openblas_threads_at_its_call)
+{
+    const float a = 2.0f, b = 3.0f;
+    float c = 0.0f;
+    kernels_set_threads(1);
+    gemm_openblas(false, false, 1, 1, 1, 1.0f, &a, 1, &b, 1, 0.0f, &c, 1);
+    cr_assert_eq(c, 6.0f);
+    cr_assert_eq(openblas_get_num_threads(), 1);
+    kernels_set_threads(3);
+    cr_assert_eq(openblas_get_num_threads(), 1, "kernels_set_threads reached OpenBLAS");
+    gemm_openblas(false, false, 1, 1, 1, 1.0f, &a, 1, &b, 1, 0.0f, &c, 1);
+    cr_assert_eq(openblas_get_num_threads(), 3, "gemm_openblas did not apply the count");
+    kernels_set_threads(0);
 }
