@@ -246,21 +246,26 @@ static int kernels_all_cores(void)
 #endif
 }
 
-/* The count kernels_set_threads asked for (0: none yet, every core).  OpenBLAS
- * gets it from gemm_openblas at its next call, not here: setting it starts
- * OpenBLAS's workers, which then spin for a while waiting for work, and in a
- * sweep's child (which sets the count for every run) they spun beside an omp
- * run's own two threads, which then ran a third of their repeats 1.4x slower. */
+#ifndef _OPENMP
+/* Without OpenMP, the count kernels_set_threads asked for (0: none yet, every
+ * core); with it, OpenMP's own setting is the count. */
 static _Atomic int kernels_threads;
+#endif
 
+/* OpenBLAS gets the count from gemm_openblas at its next call, not here: setting
+ * it starts OpenBLAS's workers, which then spin for a while waiting for work,
+ * and in a sweep's child (which sets the count for every run) they spun beside
+ * an omp run's own two threads, which then ran a third of their repeats 1.4x
+ * slower. */
 int kernels_set_threads(int n)
 {
     if (n <= 0)
         n = kernels_all_cores();
 #ifdef _OPENMP
     omp_set_num_threads(n);
-#endif
+#else
     kernels_threads = n;
+#endif
     return kernels_max_threads();
 }
 
