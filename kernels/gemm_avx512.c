@@ -1,8 +1,11 @@
 /* gemm_avx512.c: single-threaded AVX-512 SGEMM, BLIS style: an 8x48 register
  * tile (24 zmm accumulators) inside the cache blocking of gemm_pack.h, with
  * masked loads and stores for every partial tile, so there is no scalar
- * clean-up; and a transposed 32x12 tile for ta products with at most 12 columns
- * (the weight gradient of a 10-class layer), where 8x48 would use 10 lanes of 16.
+ * clean-up; a wide 6x64 tile for 48 < N <= 64 (the 64-wide layer of the seed's
+ * network), where 8x48 would leave a 16-column tile with one broadcast of A per
+ * FMA (+5-12% measured on its forward and weight-gradient shapes); and a
+ * transposed 32x12 tile for ta products with at most 12 columns (the weight
+ * gradient of a 10-class layer), where 8x48 would use 10 lanes of 16.
  * Also the fused forward epilogue gemm_avx512_bias_act (bias + ReLU applied while
  * C is in registers).  Not threaded (gemm_omp partitions C over it).  Blocking
  * measured on AMD Zen 4 (32 KiB L1d, 1 MiB L2) and an Intel Xeon with AMX
@@ -16,7 +19,7 @@
 
 #include "gemm_pack.h"
 
-enum { MR = 8, NR = 48 };
+enum { MR = 8, NR = 48, MR_W = 6, NR_W = 64 };
 
 /* The epilogue (gemm_epi) of one vector of C's tile, the cells in mask m; mode
  * (gemm_epi_mode) is a constant after inlining.  alpha or beta of 1 skips a
@@ -48,7 +51,7 @@ gemm_avx512_epi(const int mode, __m512 r, float *c, __mmask16 m, const float *bi
 
 /* Stores the mr x nv tile acc[][] through the epilogue of the given mode. */
 static inline __attribute__((always_inline)) void
-gemm_avx512_store(const int mode, const int mr, const int nv, __m512 acc[][3], float *c,
+gemm_avx512_store(const int mode, const int mr, const int nv, __m512 acc[][4], float *c,
                   ptrdiff_t ldc, __mmask16 last, const gemm_epi *e)
 {
 #pragma GCC unroll 8
@@ -59,17 +62,18 @@ gemm_avx512_store(const int mode, const int mr, const int nv, __m512 acc[][3], f
                             v == nv - 1 ? last : 0xFFFF, e->bias ? e->bias + 16 * v : NULL, e);
 }
 
-/* One instance of the micro-kernel for a fixed tile shape: mr rows (1..8), nv zmm
- * columns (1..3; the last one masked by `last`), and A read row-wise in place
- * (rows) or k-major (packed, or ta in place).  Inlined into gemm_avx512_8x48
- * once per shape, so every loop here is unrolled and acc[][] lives in registers:
- * up to 24 accumulators + 3 B vectors + 1 broadcast A of the 32 zmm. */
+/* One instance of the micro-kernel for a fixed tile shape: mr rows and nv zmm
+ * columns (the last one masked by `last`): 1..8 rows of 1..3 vectors, or 1..6
+ * rows of 4 (the wide tile); A read row-wise in place (rows) or k-major (packed,
+ * or ta in place).  Inlined into gemm_avx512_8x48 once per shape, so every loop
+ * here is unrolled and acc[][] lives in registers: up to 24 accumulators + 3 or
+ * 4 B vectors + 1 broadcast A of the 32 zmm. */
 static inline __attribute__((always_inline)) void
 gemm_avx512_tile(const int mr, const int nv, const bool rows, int kc, const float *a,
                  ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, float *c,
                  ptrdiff_t ldc, __mmask16 last, const gemm_epi *e)
 {
-    __m512 acc[MR][3];
+    __m512 acc[MR][4];
     const float *a_row[MR];
 #pragma GCC unroll 8
     for (int i = 0; i < mr; i++) {
@@ -80,7 +84,7 @@ gemm_avx512_tile(const int mr, const int nv, const bool rows, int kc, const floa
     }
 #pragma GCC unroll 2
     for (int k = 0; k < kc; k++) {
-        __m512 bv[3];
+        __m512 bv[4];
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++)
             bv[v] = v == nv - 1 ? _mm512_maskz_loadu_ps(last, b + 16 * v)
@@ -105,8 +109,9 @@ gemm_avx512_tile(const int mr, const int nv, const bool rows, int kc, const floa
         gemm_avx512_store(GEMM_EPI_ANY, mr, nv, acc, c, ldc, last, e);
 }
 
-/* gemm_avx512_8x48: micro-kernel, C tile (mr x nr, mr <= 8, nr <= 48) =
- * epilogue(sum_k a(i,k) b(k,j)) as gemm_ukr_fn (gemm_pack.h) specifies.
+/* gemm_avx512_8x48: micro-kernel, C tile (mr x nr, mr <= 8, nr <= 48; or the
+ * wide tile, mr <= 6, 48 < nr <= 64) = epilogue(sum_k a(i,k) b(k,j)) as
+ * gemm_ukr_fn (gemm_pack.h) specifies.
  *   A: packed 8-row micro-panel (rsa 1, csa 8), ta in place (rsa 1, csa lda) or
  *   !ta in place (rsa lda, csa 1).  B: packed panel (rsb its width, 48 but the
  *   last) or in place (rsb ldb).  Per k: 3 zmm loads of B, 8 broadcasts of A, 24 FMAs into 24 zmm.
@@ -133,6 +138,7 @@ static void gemm_avx512_8x48(int kc, const float *a, ptrdiff_t rsa, ptrdiff_t cs
         TILE_ROWS(1)
         TILE_ROWS(2)
         TILE_ROWS(3)
+        TILE(1, 4) TILE(2, 4) TILE(3, 4) TILE(4, 4) TILE(5, 4) TILE(6, 4)
     }
 #undef TILE_ROWS
 #undef TILE
@@ -279,6 +285,7 @@ static bool gemm_avx512_pack_b(bool tb, int M, int N, int K)
 static const gemm_arch gemm_avx512_arch = {
     .mr = MR, .nr = NR, .kc = 128, .mc = 192, .nc = 1536,
     .ukr = gemm_avx512_8x48, .ukr_t = gemm_avx512_32x12t, .mr_t = 32, .nr_t = 12,
+    .mr_w = MR_W, .nr_w = NR_W,
     .pack_a = gemm_avx512_pack_a, .pack_b = gemm_avx512_pack_b,
 };
 
@@ -287,8 +294,9 @@ static const gemm_arch gemm_avx512_arch = {
  *   Packs A in 8-row micro-panels when N > 192, and B in 48-column panels when tb
  *   or when M >= 256 and N >= 512 (64-byte aligned thread-local scratch), else
  *   reads them in place; KC 128 (K in
- *   near-equal blocks), MC 192, NC 1536.  8x48 tile, 24 zmm accumulators; ta && !tb
- *   with N <= 12 runs the transposed 32x12 tile.  Partial tiles masked.
+ *   near-equal blocks), MC 192, NC 1536.  8x48 tile, 24 zmm accumulators (6x64
+ *   for 48 < N <= 64 with neither operand packed); ta && !tb with N <= 12 runs
+ *   the transposed 32x12 tile.  Partial tiles masked.
  *   beta == 0: C not read;
  *   the ldc padding is never touched.  One thread; reentrant.  Every element is
  *   one FMA chain per K block whatever the shape or tile, so sub-blocks of C

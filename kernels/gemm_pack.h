@@ -58,7 +58,8 @@ static inline int gemm_epi_mode(const gemm_epi *e)
     return e->beta == 0.0f ? GEMM_EPI_STORE : e->beta == 1.0f ? GEMM_EPI_ADD : GEMM_EPI_ANY;
 }
 
-/* Micro-kernel: the mr x nr tile (mr <= MR, nr <= NR) of C at c (row stride ldc)
+/* Micro-kernel: the mr x nr tile (mr <= MR, nr <= NR; or mr <= mr_w, nr <= nr_w,
+ * the wide tile) of C at c (row stride ldc)
  * gets the epilogue of sum over k < kc of a(i,k) * b(k,j), where
  *   a(i,k) = a[i*rsa + k*csa]  with rsa == 1 (packed, or ta in place) or csa == 1
  *                               (A read in place, one pointer per row),
@@ -87,6 +88,11 @@ typedef struct {
      * 10-class output layer).  mr_t rows per tile. */
     gemm_ukr_t_fn ukr_t;
     int mr_t, nr_t;
+    /* Wide tile (optional, nr_w 0 where none): where all of N fits in one tile
+     * nr < N <= nr_w and neither operand is packed, ukr runs mr_w x N tiles
+     * instead of an mr x nr tile beside a narrow one (N = 64: 48 + 16 columns,
+     * whose 16-column tiles broadcast one A element per FMA). */
+    int mr_w, nr_w;
     /* Whether to pack A (B) for this call; otherwise it is read in place (B only
      * when !tb).  Must not depend on anything but the arguments. */
     bool (*pack_a)(bool ta, int M, int N, int K);
@@ -209,6 +215,8 @@ static inline void gemm_drive(const gemm_arch *g, bool ta, bool tb, int M, int N
     const int kc_max = gemm_kc(K, nkb, 0);
     const bool pa = g->pack_a(ta, M, N, K);
     const bool pb = tb || g->pack_b(tb, M, N, K);
+    const bool wide = N > g->nr && N <= g->nr_w && !pa && !pb;
+    const int mr_step = wide ? g->mr_w : MR, nr_step = wide ? g->nr_w : g->nr;
     const int mc_max = M < g->mc ? M : g->mc, nc_max = N < g->nc ? N : g->nc;
     const size_t a_len = pa ? (size_t)(mc_max + MR - 1) / MR * MR * kc_max : 0;
     const size_t b_len = pb ? (size_t)nc_max * kc_max : 0;
@@ -236,13 +244,13 @@ static inline void gemm_drive(const gemm_arch *g, bool ta, bool tb, int M, int N
                 const ptrdiff_t rsa = pa || ta ? 1 : lda, csa = pa ? MR : ta ? lda : 1;
                 const ptrdiff_t a_step = pa ? kc : rsa;
                 for (int jr = 0, nr; jr < nc; jr += nr) {
-                    nr = nc - jr < g->nr ? nc - jr : g->nr;
+                    nr = nc - jr < nr_step ? nc - jr : nr_step;
                     const float *b = pb ? b_buf + (ptrdiff_t)jr * kc : b_blk + jr;
                     e.bias = last && bias ? bias + jc + jr : NULL;
-                    for (int ir = 0; ir < mc; ir += MR)
+                    for (int ir = 0; ir < mc; ir += mr_step)
                         g->ukr(kc, a + ir * a_step, rsa, csa, b, pb ? nr : ldb,
                                C + (ptrdiff_t)(ic + ir) * ldc + jc + jr, ldc,
-                               mc - ir < MR ? mc - ir : MR, nr, &e);
+                               mc - ir < mr_step ? mc - ir : mr_step, nr, &e);
                 }
             }
         }

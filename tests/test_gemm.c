@@ -199,6 +199,7 @@ static const struct {
     {MR - 1, NR - 1, 5, true}, /* register tile +-1 */
     {MR + 1, NR + 1, 9, true},
     {2 * MR + 1, 2 * NR - 1, 17, true},
+    {29, 64, KC + 3, true}, /* avx512's wide tile (6 x 64) with a 5-row tail */
     {255, 257, 255, false},
     {257, 255, 257, false},
     {MC - 1, 2 * NR + 1, KC - 1, false}, /* cache blocks +-1 */
@@ -380,7 +381,8 @@ ParameterizedTest(gemm_case *c, gemm, fused_bias_act)
     if (!k->bias_act)
         cr_skip_test("gemm '%s' has no fused bias_act", k->name);
     static const int FIXED[][3] = {{1, 1, 1}, {7, 13, 31}, {MR + 1, NR + 1, KC + 1},
-                                   {64, 10, 128}, {100, 784, 128}};
+                                   {64, 10, 128}, {100, 784, 128}, {32, 64, 128},
+                                   {29, 57, 33}};
     for (int i = 0; i < (int)COUNT(FIXED) + 40; i++) {
         uint64_t seed = SEED + 1000 + (uint64_t)i, rng = seed;
         int M = i < (int)COUNT(FIXED) ? FIXED[i][0] : rng_int(&rng, 1, 200);
