@@ -26,8 +26,11 @@
 #   pct_peak         100 * gflops_best / peak_gflops
 #   speedup_naive, speedup_openblas1   gflops_median over naive's or 1-thread OpenBLAS's
 #                    on the same shape (empty where that row was not run)
+#   cv_pct           Google Benchmark's coefficient of variation of the time over the
+#                    repetitions, in percent (empty without repetitions): how steady the
+#                    machine was; the report counts the rows above 5%
 # act.csv, one row per activation set, function and size:
-#   kernel,func,shape,elements,ns_median,ns_best,gbytes_per_s,gelems_per_s,speedup_scalar
+#   kernel,func,shape,elements,ns_median,ns_best,gbytes_per_s,gelems_per_s,speedup_scalar,cv_pct
 set -eu
 
 usage() {
@@ -43,13 +46,15 @@ fi
 # A context line first (cpu, commit, OpenBLAS core, all-threads count, date), then
 # one TSV line per benchmark: kind, kernel, threads, shape, M, N, K, median and
 # min seconds per iteration, GFLOPS, bytes/s and items/s at the median,
-# OpenBLAS core, name prefix.  A benchmark that was skipped gives one line:
+# OpenBLAS core, name prefix, coefficient of variation of the time (a fraction,
+# empty without repetitions).  A benchmark that was skipped gives one line:
 # error, name prefix, message.  The time is the one the rates use: real time
 # for /real_time benchmarks, CPU time otherwise.
 # shellcheck disable=SC2016  # a jq program: its $names are jq's
 JQ_PROG='
 def secs: {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1}[.time_unit];
-def time: (if (.run_name | endswith("/real_time")) then .real_time else .cpu_time end) * secs;
+def timed: if (.run_name | endswith("/real_time")) then .real_time else .cpu_time end;
+def time: timed * secs;
 def parts: .run_name | sub("/real_time$"; "") | split("/");
 def shape: parts | .[2:] | if ((.[0] // "") | startswith("threads:")) then .[1:] else . end | join("/");
 def prefix: parts | (.[0:2] + (.[2:3] | map(select(startswith("threads:"))))) | join("/")
@@ -69,11 +74,12 @@ def prefix: parts | (.[0:2] + (.[2:3] | map(select(startswith("threads:"))))) | 
      // (map(select(.run_type == "iteration")) | sort_by(time) | .[(length - 1) / 2 | floor])) as $m
     | ((map(select(.aggregate_name == "min")) | first)
        // (map(select(.run_type == "iteration")) | min_by(time))) as $b
+    | (map(select(.aggregate_name == "cv")) | first | if . then timed else "" end) as $cv
     | ($m.run_name | split("/")[0]) as $kind
     | [$kind,
        (if $kind == "gemm" and $rename != "" then $rename else $m.label end),
        $m.threads, ($m | shape), $m.M, $m.N, $m.K, ($m | time), ($b | time),
-       $m.GFLOPS, $m.bytes_per_second, $m.items_per_second, $core, ($m | prefix)]
+       $m.GFLOPS, $m.bytes_per_second, $m.items_per_second, $core, ($m | prefix), $cv]
   end
 | @tsv)'
 
@@ -87,6 +93,35 @@ function isa_of(kernel, core) {
     return "avx2"
 }
 function num(x, fmt) { return x == "" ? "" : sprintf(fmt, x) }
+# How much the timed rows (peak and GEMM) varied between repetitions: a shared or
+# busy machine shows here first, before its figures are compared.
+function steadiness(    i, k, m, v, t, high, peak_high) {
+    m = 0
+    for (i = 1; i <= n; i++) {
+        if (cv[i] == "" || (kind[i] != "gemm" && kind[i] != "peak"))
+            continue
+        v[++m] = cv[i]
+        if (cv[i] > CV_STEADY)
+            high++
+        if (kind[i] == "peak" && cv[i] > CV_STEADY)
+            peak_high = peak_high (peak_high == "" ? "" : ", ") \
+                        sprintf("%s on %s threads by %.1f%%", kern[i], thr[i], cv[i])
+    }
+    if (m == 0)
+        return
+    for (i = 2; i <= m; i++) { # insertion sort: a few hundred rows
+        t = v[i]
+        for (k = i - 1; k >= 1 && v[k] > t; k--)
+            v[k + 1] = v[k]
+        v[k + 1] = t
+    }
+    printf "\nrepetitions: coefficient of variation of the time, median %.1f%%; above %d%% on %d of %d rows\n",
+           v[int((m + 1) / 2)], CV_STEADY, high, m
+    if (peak_high != "")
+        printf "  the FMA peak varied (%s): so does %%peak of the rows held to it\n", peak_high
+    if (high * 10 > m)
+        printf "  unsteady run: more than a tenth of the rows varied by over %d%%; compare runs with care, or rerun on a quieter machine\n", CV_STEADY
+}
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : a / b }
 $1 == "context" {
     if (!context++) {
@@ -106,7 +141,7 @@ $1 == "error" {
     n++
     kind[n] = $1; kern[n] = $2; thr[n] = $3; shape[n] = $4; M[n] = $5; N[n] = $6; K[n] = $7
     tmed[n] = $8; tmin[n] = $9; gf[n] = $10; bps[n] = $11; ips[n] = $12; core[n] = $13
-    pre[n] = $14
+    pre[n] = $14; cv[n] = $15 == "" ? "" : 100 * $15
     best[n] = (gf[n] != "" && tmin[n] > 0) ? gf[n] * tmed[n] / tmin[n] : ""
     if (kind[n] == "peak") {
         peak[kern[n], thr[n]] = best[n]
@@ -140,7 +175,7 @@ END {
         if (kind[i] == "peak")
             printf "  %-7s threads %-3s %9.1f / %9.1f\n", kern[i], thr[i], gf[i], best[i]
 
-    print "kernel,threads,series,shape,M,N,K,gflops_median,gflops_best,peak_isa,peak_gflops,pct_peak,speedup_naive,speedup_openblas1" > gemm_csv
+    print "kernel,threads,series,shape,M,N,K,gflops_median,gflops_best,peak_isa,peak_gflops,pct_peak,speedup_naive,speedup_openblas1,cv_pct" > gemm_csv
     for (i = 1; i <= n; i++) {
         if (kind[i] != "gemm")
             continue
@@ -154,22 +189,23 @@ END {
         xo[i] = ratio(gf[i], ob1[shape[i]])
         print kern[i], thr[i], series[i], shape[i], M[i], N[i], K[i], num(gf[i], "%.4g"),
               num(best[i], "%.4g"), isa[i], num(pk[i], "%.4g"), num(pct[i], "%.1f"),
-              num(xn[i], "%.4g"), num(xo[i], "%.4g") > gemm_csv
+              num(xn[i], "%.4g"), num(xo[i], "%.4g"), num(cv[i], "%.2g") > gemm_csv
     }
     printf "\nGEMM (GFLOP/s; %%peak = best / %s; x = median over naive, over 1-thread openblas)\n",
            "the FMA peak of peak_isa at the same threads"
-    printf "%-38s %-18s %3s %5s %5s %5s %9s %9s %13s %8s %7s\n", "shape", "kernel", "thr",
-           "M", "N", "K", "median", "best", "%peak", "x naive", "x ob1"
+    printf "%-38s %-18s %3s %5s %5s %5s %9s %9s %13s %8s %7s %5s\n", "shape", "kernel", "thr",
+           "M", "N", "K", "median", "best", "%peak", "x naive", "x ob1", "cv%"
     for (s = 1; s <= nshapes["gemm"]; s++) {
         for (i = 1; i <= n; i++) {
             if (kind[i] != "gemm" || shape[i] != order["gemm", s])
                 continue
-            printf "%-38s %-18s %3s %5s %5s %5s %9s %9s %13s %8s %7s\n", shape[i], kern[i],
+            printf "%-38s %-18s %3s %5s %5s %5s %9s %9s %13s %8s %7s %5s\n", shape[i], kern[i],
                    thr[i], M[i], N[i], K[i], num(gf[i], "%.2f"), num(best[i], "%.2f"),
                    pct[i] == "" ? "" : sprintf("%.1f %s", pct[i], isa[i]),
-                   num(xn[i], "%.1f"), num(xo[i], "%.2f")
+                   num(xn[i], "%.1f"), num(xo[i], "%.2f"), num(cv[i], "%.1f")
         }
     }
+    steadiness()
 
     if (nsmall > 0 && split_thr != "") {
         printf "\nomp threshold (small/: gemm_omp split on %s threads against 1 thread, GFLOP/s median)\n", split_thr
@@ -194,7 +230,7 @@ END {
                omp_min_work == "" ? "?" : omp_min_work + 0
     }
 
-    print "kernel,func,shape,elements,ns_median,ns_best,gbytes_per_s,gelems_per_s,speedup_scalar" > act_csv
+    print "kernel,func,shape,elements,ns_median,ns_best,gbytes_per_s,gelems_per_s,speedup_scalar,cv_pct" > act_csv
     for (i = 1; i <= n; i++) {
         if (kind[i] != "act")
             continue
@@ -202,7 +238,7 @@ END {
         size = shape[i]; sub(/^[^\/]*\//, "", size)
         print kern[i], func, size, num(ips[i] * tmed[i], "%.0f"), num(1e9 * tmed[i], "%.4g"),
               num(1e9 * tmin[i], "%.4g"), num(bps[i] / 1e9, "%.4g"), num(ips[i] / 1e9, "%.4g"),
-              num(ratio(scalar[shape[i]], tmed[i]), "%.4g") > act_csv
+              num(ratio(scalar[shape[i]], tmed[i]), "%.4g"), num(cv[i], "%.2g") > act_csv
     }
     if (nshapes["act"] > 0) {
         printf "\nactivations (median; x = speedup over scalar)\n"
@@ -246,7 +282,7 @@ for extra in "$@"; do
     fi
     jq -r --arg rename "$kernel" "$JQ_PROG" "$file" >>"$tsv"
 done
-awk -F '\t' -v OFS=, -v gemm_csv="$gemm_tmp" -v act_csv="$act_tmp" "$AWK_PROG" "$tsv"
+awk -F '\t' -v OFS=, -v gemm_csv="$gemm_tmp" -v act_csv="$act_tmp" -v CV_STEADY=5 "$AWK_PROG" "$tsv"
 mv -f "$gemm_tmp" "$dir/gemm.csv"
 mv -f "$act_tmp" "$dir/act.csv"
 printf '\nwrote %s and %s\n' "$dir/gemm.csv" "$dir/act.csv"
