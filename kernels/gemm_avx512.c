@@ -114,7 +114,8 @@ gemm_avx512_tile(const int mr, const int nv, const bool rows, int kc, const floa
  * gemm_ukr_fn (gemm_pack.h) specifies.
  *   A: packed 8-row micro-panel (rsa 1, csa 8), ta in place (rsa 1, csa lda) or
  *   !ta in place (rsa lda, csa 1).  B: packed panel (rsb its width, 48 but the
- *   last) or in place (rsb ldb).  Per k: 3 zmm loads of B, 8 broadcasts of A, 24 FMAs into 24 zmm.
+ *   last) or in place (rsb ldb).  Per k: 3 zmm loads of B, 8 broadcasts of A, 24 FMAs into 24 zmm
+ *   (wide tile: 4 loads, 6 broadcasts, 24 FMAs).
  *   Partial tiles: fewer rows are a smaller instance, columns past nr are masked
  *   off in the loads of B and C and in the store (C's padding never touched).
  *   beta == 0: C not read.  Sequential FMA chain per element, increasing k. */
