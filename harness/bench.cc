@@ -473,7 +473,7 @@ void act_call(const act_kernel &k, act_func f, act_operands &a)
         k.relu_bwd(a.n, a.x.get(), a.y.get());
         break;
     case act_func::bias_grad:
-        k.bias_grad(a.B, a.N, a.x.get(), a.vec.get());
+        k.bias_grad(a.B, a.N, a.x.get(), a.N, a.vec.get());
         break;
     case act_func::softmax_xent:
         a.loss = k.softmax_xent(a.B, a.N, a.x.get(), a.label.get(), a.y.get(), a.pred.get());

@@ -13,7 +13,7 @@
 
 #include "kernels.h"
 
-typedef enum { T_STR, T_NAME, T_ENUM, T_U64, T_INT, T_REAL, T_LAYERS, T_GEMM, T_ACT } key_type;
+typedef enum { T_STR, T_NAME, T_ENUM, T_U64, T_INT, T_REAL, T_BOOL, T_LAYERS, T_GEMM, T_ACT } key_type;
 
 typedef struct {
     const char *section, *key, *name; /* name: "section.key" */
@@ -41,6 +41,7 @@ static const key_spec keys[] = {
     {"train", "ema", "train.ema", T_REAL, F(ema), 0, 0.99999, false, false, NULL, "0"},
     {"train", "batch", "train.batch", T_INT, F(batch), 1, 65536, false, false, NULL, "32"},
     {"train", "epochs", "train.epochs", T_INT, F(epochs), 1, 100000, false, false, NULL, "5"},
+    {"train", "profile", "train.profile", T_BOOL, F(profile), 0, 0, false, true, NULL, "false"},
     {"kernels", "gemm", "kernels.gemm", T_GEMM, F(gemm), 0, 0, false, false, NULL, "auto"},
     {"kernels", "activation", "kernels.activation", T_ACT, F(activation), 0, 0, false, false, NULL, "auto"},
     {"kernels", "threads", "kernels.threads", T_INT, F(threads), 0, 1024, false, false, NULL, "0"},
@@ -229,6 +230,13 @@ int cfg_set_key(cfg *c, const char *section, const char *key, const char *value,
     }
     case T_REAL:
         return parse_real(k, value, (double *)field, err, len);
+    case T_BOOL:
+        if (strcmp(value, "true") && strcmp(value, "false")) {
+            snprintf(err, len, "%s: '%s' is not true or false", k->name, value);
+            return -1;
+        }
+        *(bool *)field = !strcmp(value, "true");
+        return 0;
     case T_LAYERS:
         return parse_layers(k, value, c, err, len);
     }
@@ -254,6 +262,9 @@ void cfg_format(const cfg *c, size_t i, char *buf, size_t len) {
         return;
     case T_REAL:
         snprintf(buf, len, "%.17g", *(const double *)field);
+        return;
+    case T_BOOL:
+        snprintf(buf, len, "%s", *(const bool *)field ? "true" : "false");
         return;
     case T_LAYERS: {
         size_t used = 0;

@@ -33,6 +33,7 @@ typedef struct {
     double lr, momentum;
     double ema;         /* weight averaging for evaluation; 0 = off */
     int batch, epochs;
+    bool profile;       /* time each phase of the steps: profile.csv (meta: no effect on results) */
     /* [kernels] */
     char gemm[32], activation[32]; /* table names or "auto" */
     int threads;                   /* 0 = every core */

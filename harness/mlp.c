@@ -48,6 +48,7 @@ int mlp_create(mlp_model *m, int n_sizes, const int *sizes, int max_batch,
     }
     m->probs = xmalloc_aligned((size_t)max_batch * (size_t)sizes[m->n_layers] * sizeof(float));
     m->pred = xmalloc((size_t)max_batch);
+    m->yb = xmalloc((size_t)max_batch);
     return 0;
 }
 
@@ -63,6 +64,8 @@ void mlp_free(mlp_model *m) {
     }
     free(m->probs);
     free(m->pred);
+    free(m->yb);
+    for (int t = 0; t < m->team_len; t++) free(m->team_x[t]);
     memset(m, 0, sizeof *m);
 }
 
@@ -87,51 +90,113 @@ void mlp_swap_average(mlp_model *m) {
     }
 }
 
-double mlp_forward(mlp_model *m, const float *X, mlp_span span, const uint8_t *y, int B) {
-    for (int l = 0; l < m->n_layers; l++) {
-        int ld_in = m->sizes[l], N = m->sizes[l + 1];
-        /* layer 0 reads columns [lo, hi) of X and the same rows of W */
-        mlp_span cols = l ? (mlp_span){0, ld_in} : span;
-        const float *in = (l ? m->act[l] : X) + cols.lo;
-        const float *w = m->w[l] + (size_t)cols.lo * (size_t)N;
-        int K = cols.hi - cols.lo;
-        float *out = m->act[l + 1];
-        bool relu = l + 1 < m->n_layers;
-        if (m->gemm->bias_act) { /* the fused epilogue: C never leaves registers twice */
-            m->gemm->bias_act(B, N, K, in, ld_in, w, N, m->b[l], relu, out, N);
-        } else {
-            m->gemm->run(false, false, B, N, K, 1.0f, in, ld_in, w, N, 0.0f, out, N);
-            m->ak->bias_act(B, N, m->b[l], relu, out, N);
-        }
+/* A block of columns [j0, j1) of a layer's output: the part of its forward
+ * and backward GEMMs, and of its parameters' update, that one thread of the
+ * team owns (the whole layer, {0, N}, outside a team). */
+typedef struct {
+    int j0, j1;
+} mlp_cols;
+
+/* Adds the time since the last mark to phase ph (nothing when p is NULL). */
+void mlp_profile_mark(mlp_profile *p, mlp_phase ph) {
+    if (!p) return;
+    double t = now_seconds();
+    p->seconds[ph] += t - p->last;
+    p->last = t;
+}
+
+/* act[l+1][:, c] = act(in · W[l][:, c] + b[l][c]) for the B rows, over the
+ * input columns `span` (all of them past layer 0). */
+static void mlp_layer_forward(mlp_model *m, int l, const float *X, mlp_span span, int B,
+                              mlp_cols c, mlp_profile *p) {
+    int ld_in = m->sizes[l], N = m->sizes[l + 1], n = c.j1 - c.j0;
+    if (n <= 0) return;
+    /* layer 0 reads columns [lo, hi) of X and the same rows of W */
+    mlp_span cols = l ? (mlp_span){0, ld_in} : span;
+    const float *in = (l ? m->act[l] : X) + cols.lo;
+    const float *w = m->w[l] + (size_t)cols.lo * (size_t)N + c.j0;
+    int K = cols.hi - cols.lo;
+    float *out = m->act[l + 1] + c.j0;
+    bool relu = l + 1 < m->n_layers;
+    if (p) p->flops[MLP_PH_FWD_GEMM] += 2.0 * B * K * N;
+    if (m->gemm->bias_act) { /* the fused epilogue: C never leaves registers twice */
+        m->gemm->bias_act(B, n, K, in, ld_in, w, N, m->b[l] + c.j0, relu, out, N);
+        mlp_profile_mark(p, MLP_PH_FWD_GEMM);
+    } else {
+        m->gemm->run(false, false, B, n, K, 1.0f, in, ld_in, w, N, 0.0f, out, N);
+        mlp_profile_mark(p, MLP_PH_FWD_GEMM);
+        m->ak->bias_act(B, n, m->b[l] + c.j0, relu, out, N);
+        mlp_profile_mark(p, MLP_PH_ACT);
     }
+}
+
+/* The loss of the forward pass and its gradient dact[L] = (P - onehot(y)) / B,
+ * the gradient of the mean loss over the B rows. */
+static double mlp_loss(mlp_model *m, const uint8_t *y, int B, mlp_profile *p) {
+    int L = m->n_layers, C = m->sizes[L];
+    double loss = m->ak->softmax_xent(B, C, m->act[L], y, m->probs, m->pred);
+    m->ak->xent_bwd(B, C, m->probs, y, 1.0f / (float)B, m->dact[L]);
+    mlp_profile_mark(p, MLP_PH_ACT);
+    return loss;
+}
+
+/* gW[l][:, c] = inᵀ (K, B) · dout[:, c], over the rows [lo, hi) that the input
+ * can reach (the rest are zero); gb[l][c] = column sums of dout[:, c], which
+ * bias_grad adds into a zeroed gb (writing, not adding, spares the optimizer
+ * step a pass that clears every gradient). */
+static void mlp_layer_grad(mlp_model *m, int l, const float *X, mlp_span span, int B,
+                           mlp_cols c, mlp_profile *p) {
+    int K = m->sizes[l], N = m->sizes[l + 1], n = c.j1 - c.j0;
+    if (n <= 0) return;
+    const float *dout = m->dact[l + 1] + c.j0;
+    mlp_span rows = l ? (mlp_span){0, K} : span;
+    const float *in = l ? m->act[l] : X;
+    float *gw = m->gw[l] + c.j0;
+    size_t width = (size_t)n * sizeof(float);
+    for (int k = 0; k < rows.lo; k++) memset(gw + (size_t)k * (size_t)N, 0, width);
+    for (int k = rows.hi; k < K; k++) memset(gw + (size_t)k * (size_t)N, 0, width);
+    if (p) p->flops[MLP_PH_BWD_GEMM] += 2.0 * B * (rows.hi - rows.lo) * N;
+    m->gemm->run(true, false, rows.hi - rows.lo, n, B, 1.0f, in + rows.lo, K, dout, N, 0.0f,
+                 gw + (size_t)rows.lo * (size_t)N, N);
+    mlp_profile_mark(p, MLP_PH_BWD_GEMM);
+    memset(m->gb[l] + c.j0, 0, width);
+    m->ak->bias_grad(B, n, dout, N, m->gb[l] + c.j0);
+    mlp_profile_mark(p, MLP_PH_ACT);
+}
+
+/* dact[l][:, c] (B, K) = dout (B, N) · W[l][c, :]ᵀ, then through the ReLU of
+ * layer l-1 (l >= 1; c is a block of layer l-1's columns, K's). */
+static void mlp_layer_din(mlp_model *m, int l, int B, mlp_cols c, mlp_profile *p) {
+    int K = m->sizes[l], N = m->sizes[l + 1], n = c.j1 - c.j0;
+    if (n <= 0) return;
+    if (p) p->flops[MLP_PH_BWD_GEMM] += 2.0 * B * K * N;
+    float *din = m->dact[l] + c.j0;
+    m->gemm->run(false, true, B, n, N, 1.0f, m->dact[l + 1], N, m->w[l] + (size_t)c.j0 * (size_t)N,
+                 N, 0.0f, din, K);
+    mlp_profile_mark(p, MLP_PH_BWD_GEMM);
+    if (n == K) {
+        m->ak->relu_bwd((size_t)B * (size_t)K, m->act[l], din);
+    } else {
+        for (int b = 0; b < B; b++)
+            m->ak->relu_bwd((size_t)n, m->act[l] + (size_t)b * (size_t)K + c.j0,
+                            din + (size_t)b * (size_t)K);
+    }
+    mlp_profile_mark(p, MLP_PH_ACT);
+}
+
+double mlp_forward(mlp_model *m, const float *X, mlp_span span, const uint8_t *y, int B) {
+    for (int l = 0; l < m->n_layers; l++)
+        mlp_layer_forward(m, l, X, span, B, (mlp_cols){0, m->sizes[l + 1]}, NULL);
     int C = m->sizes[m->n_layers];
     return m->ak->softmax_xent(B, C, m->act[m->n_layers], y, m->probs, m->pred);
 }
 
 void mlp_backward(mlp_model *m, const float *X, mlp_span span, const uint8_t *y, int B) {
     int L = m->n_layers, C = m->sizes[L];
-    /* d(mean loss)/d(logits) = (P - onehot(y)) / B */
     m->ak->xent_bwd(B, C, m->probs, y, 1.0f / (float)B, m->dact[L]);
     for (int l = L - 1; l >= 0; l--) {
-        int K = m->sizes[l], N = m->sizes[l + 1];
-        const float *dout = m->dact[l + 1];
-        /* gW (K, N) = inᵀ (K, B) · dout (B, N), over the rows [lo, hi) that the
-         * input can reach (the rest are zero); gb = column sums of dout, which
-         * bias_grad adds into a zeroed gb (writing, not adding, spares the
-         * optimizer step a pass that clears every gradient) */
-        mlp_span rows = l ? (mlp_span){0, K} : span;
-        const float *in = l ? m->act[l] : X;
-        size_t row_floats = (size_t)N * sizeof(float);
-        memset(m->gw[l], 0, (size_t)rows.lo * row_floats);
-        memset(m->gw[l] + (size_t)rows.hi * (size_t)N, 0, (size_t)(K - rows.hi) * row_floats);
-        m->gemm->run(true, false, rows.hi - rows.lo, N, B, 1.0f, in + rows.lo, K, dout, N, 0.0f,
-                     m->gw[l] + (size_t)rows.lo * (size_t)N, N);
-        memset(m->gb[l], 0, (size_t)N * sizeof(float));
-        m->ak->bias_grad(B, N, dout, m->gb[l]);
-        if (l == 0) break;
-        /* din (B, K) = dout (B, N) · Wᵀ (N, K), then through the ReLU of layer l-1 */
-        m->gemm->run(false, true, B, K, N, 1.0f, dout, N, m->w[l], N, 0.0f, m->dact[l], K);
-        m->ak->relu_bwd((size_t)B * (size_t)K, m->act[l], m->dact[l]);
+        mlp_layer_grad(m, l, X, span, B, (mlp_cols){0, m->sizes[l + 1]}, NULL);
+        if (l > 0) mlp_layer_din(m, l, B, (mlp_cols){0, m->sizes[l]}, NULL);
     }
 }
 
@@ -171,7 +236,8 @@ static void mlp_step_range(size_t lo, size_t hi, void *ctx) {
  * split saves (a step of 784-128-64-10, 109,386 parameters, takes about 40 us). */
 enum { MLP_STEP_MIN_PER_THREAD = 16384 };
 
-void mlp_step(mlp_model *m, const mlp_opt *o) {
+/* Counts the step and makes its job (Adam's bias corrections for step t). */
+static mlp_step_job mlp_step_begin(mlp_model *m, const mlp_opt *o) {
     m->step++;
     mlp_step_job j = {.m = m, .o = o};
     if (o->kind == OPT_ADAM)
@@ -181,7 +247,191 @@ void mlp_step(mlp_model *m, const mlp_opt *o) {
             .bias_corr2 = (float)(1.0 - pow(o->beta2, (double)m->step)),
             .ema = o->ema,
         };
+    return j;
+}
+
+void mlp_step(mlp_model *m, const mlp_opt *o) {
+    mlp_step_job j = mlp_step_begin(m, o);
     mlp_parallel_for(m, m->n_params, MLP_STEP_MIN_PER_THREAD, mlp_step_range, &j);
+}
+
+/* Whether the n floats at x are all zero (+0 or -0): an OR of their bits
+ * without the sign, which gcc vectorizes, where a compare loop exits early. */
+static bool all_zero(const float *x, int n) {
+    uint32_t bits = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        bits |= u << 1;
+    }
+    return bits == 0;
+}
+
+/* The columns [lo, hi) outside which row x (d floats) is zero, {d, 0} when it
+ * is zero throughout: runs of 16 from each end, then one by one. */
+static mlp_span row_span(const float *x, int d) {
+    enum { RUN = 16 };
+    int lo = 0, hi = d;
+    while (lo + RUN <= d && all_zero(x + lo, RUN)) lo += RUN;
+    while (lo < d && x[lo] == 0.0f) lo++;
+    while (hi - RUN >= lo && all_zero(x + hi - RUN, RUN)) hi -= RUN;
+    while (hi > lo && x[hi - 1] == 0.0f) hi--;
+    return lo < hi ? (mlp_span){lo, hi} : (mlp_span){d, 0};
+}
+
+/* u grown by row x's span; a batch of zero rows gets column 0, so that the
+ * span mlp_forward takes is never empty. */
+static mlp_span span_add(mlp_span u, const float *x, int d) {
+    mlp_span r = row_span(x, d);
+    return (mlp_span){r.lo < u.lo ? r.lo : u.lo, r.hi > u.hi ? r.hi : u.hi};
+}
+static mlp_span span_end(mlp_span u) { return u.lo < u.hi ? u : (mlp_span){0, 1}; }
+
+mlp_span mlp_batch_span(const float *X, int B, int d) {
+    mlp_span u = {d, 0};
+    for (int b = 0; b < B; b++) u = span_add(u, X + (size_t)b * (size_t)d, d);
+    return span_end(u);
+}
+
+/* The batch gather: row rows[b] of the images into row b of X, and (y not
+ * NULL) its label into y[b]; returns the span of the batch, each row scanned
+ * while it is in L1. */
+static mlp_span mlp_gather(const mlp_batch *in, int B, float *X, uint8_t *y) {
+    size_t d = (size_t)in->d;
+    mlp_span u = {in->d, 0};
+    for (int b = 0; b < B; b++) {
+        const int row = in->rows[b];
+        memcpy(X + (size_t)b * d, in->x + (size_t)row * d, d * sizeof(float));
+        if (y) y[b] = in->y[row];
+        u = span_add(u, X + (size_t)b * d, in->d);
+    }
+    return span_end(u);
+}
+
+/* The team's step.  Thread t of nt owns a block of columns of every layer it
+ * splits (mlp_team_split): that block's forward outputs, weight gradient, bias
+ * gradient and optimizer update, so the weights, gradients and optimizer state
+ * of a block stay in the cache of one core from step to step (a thread that
+ * wrote a cache line another core had read waits for the other copy to be
+ * invalidated: on a 2-core Zen 5 VM an Adam pass over gradients written and
+ * weights read by the other core took 176 us where it took 27 us on its own
+ * core's data).  The input gradient dact[l] = dout · W[l]ᵀ is split by the
+ * columns of layer l-1, the block the same thread then owns there.  A layer too
+ * small to repay a barrier runs on thread 0 alone.  Each thread gathers the
+ * whole batch into its own X, which every block of layer 0 reads.
+ * Bit-identity: a block only changes which thread computes an element, never
+ * its FMA chain (every GEMM kernel computes each element of C the same way in
+ * any sub-block), and the elementwise kernels are elementwise. */
+typedef struct {
+    mlp_model *m;
+    mlp_batch in;
+    int B;
+    mlp_step_job job;
+    mlp_profile *prof;
+    double loss; /* written by thread 0 */
+} mlp_team_job;
+
+/* Below this many multiply-adds in its forward GEMM (B x sizes[l] x
+ * sizes[l+1]) a layer runs on thread 0: splitting costs two barriers and the
+ * moves of its activations between the cores. */
+#define MLP_TEAM_SPLIT_MACS 400000.0
+
+static bool mlp_team_split(const mlp_model *m, int l, int B, int nt) {
+    return nt > 1 && l >= 0 && l < m->n_layers && m->sizes[l + 1] >= 32 &&
+           (double)B * m->sizes[l] * m->sizes[l + 1] >= MLP_TEAM_SPLIT_MACS;
+}
+
+/* Thread t's block of layer l's columns, in runs of 16 (64-byte lines). */
+static mlp_cols mlp_team_cols(const mlp_model *m, int l, int B, int t, int nt) {
+    int N = m->sizes[l + 1];
+    if (!mlp_team_split(m, l, B, nt)) return t == 0 ? (mlp_cols){0, N} : (mlp_cols){0, 0};
+    int units = (N + 15) / 16, j0 = units * t / nt * 16, j1 = units * (t + 1) / nt * 16;
+    return (mlp_cols){j0, j1 < N ? j1 : N};
+}
+
+static void mlp_team_sync(mlp_profile *p) {
+    kernels_team_sync();
+    mlp_profile_mark(p, MLP_PH_SYNC);
+}
+
+/* The optimizer update of block c of layer l: W[l][:, c] row by row (in one
+ * range when c is every column, as W and b are contiguous), then b[l][c]. */
+static void mlp_team_update(mlp_team_job *j, int l, mlp_cols c) {
+    mlp_model *m = j->m;
+    size_t N = (size_t)m->sizes[l + 1], K = (size_t)m->sizes[l];
+    size_t w = (size_t)(m->w[l] - m->params), b = (size_t)(m->b[l] - m->params);
+    if (c.j1 <= c.j0) return;
+    if (c.j0 == 0 && (size_t)c.j1 == N) {
+        mlp_step_range(w, b + N, &j->job);
+        return;
+    }
+    for (size_t k = 0; k < K; k++)
+        mlp_step_range(w + k * N + (size_t)c.j0, w + k * N + (size_t)c.j1, &j->job);
+    mlp_step_range(b + (size_t)c.j0, b + (size_t)c.j1, &j->job);
+}
+
+static void mlp_team_step(int t, int nt, void *ctx) {
+    mlp_team_job *j = ctx;
+    mlp_model *m = j->m;
+    const int L = m->n_layers, B = j->B;
+    mlp_profile *p = t == 0 ? j->prof : NULL;
+    float *X = m->team_x[t];
+    mlp_span span = mlp_gather(&j->in, B, X, t == 0 ? m->yb : NULL);
+    mlp_profile_mark(p, MLP_PH_GATHER);
+    /* a barrier wherever a block reads what another thread wrote: between two
+     * layers unless both run on thread 0 alone */
+    for (int l = 0; l < L; l++) {
+        mlp_layer_forward(m, l, X, span, B, mlp_team_cols(m, l, B, t, nt), p);
+        if (mlp_team_split(m, l, B, nt) || mlp_team_split(m, l + 1, B, nt)) mlp_team_sync(p);
+    }
+    if (t == 0) j->loss = mlp_loss(m, m->yb, B, p);
+    if (mlp_team_split(m, L - 1, B, nt)) mlp_team_sync(p);
+    bool any_split = false;
+    for (int l = L - 1; l >= 0; l--) {
+        any_split |= mlp_team_split(m, l, B, nt);
+        mlp_layer_grad(m, l, X, span, B, mlp_team_cols(m, l, B, t, nt), p);
+        if (l == 0) break;
+        if (mlp_team_split(m, l, B, nt) || mlp_team_split(m, l - 1, B, nt)) mlp_team_sync(p);
+        mlp_layer_din(m, l, B, mlp_team_cols(m, l - 1, B, t, nt), p);
+    }
+    /* every block of dact has been read with the weights before the update */
+    if (any_split) mlp_team_sync(p);
+    for (int l = 0; l < L; l++) mlp_team_update(j, l, mlp_team_cols(m, l, B, t, nt));
+    mlp_profile_mark(p, MLP_PH_OPT);
+}
+
+int mlp_team_size(const mlp_model *m) {
+    unsigned f = m->gemm->flags;
+    int nt = (f & KERNEL_THREADED) && !(f & KERNEL_OWN_POOL) ? kernels_max_threads() : 1;
+    if (m->team_max > 0 && nt > m->team_max) nt = m->team_max;
+    return nt < MLP_MAX_TEAM ? nt : MLP_MAX_TEAM;
+}
+
+/* Bytes one parameter's update moves through memory: Adam reads p, g, m, v and
+ * writes p, m, v; SGD with momentum reads p, g, vel and writes p, vel; the
+ * weight average reads and writes avg (Adam fuses it; SGD reads p again). */
+static double mlp_update_bytes(const mlp_opt *o) {
+    double b = o->kind == OPT_ADAM ? 7 : o->kind == OPT_MOMENTUM ? 5 : 3;
+    if (o->ema > 0) b += o->kind == OPT_ADAM ? 2 : 3;
+    return b * sizeof(float);
+}
+
+double mlp_train_step(mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o,
+                      mlp_profile *p) {
+    int nt = mlp_team_size(m);
+    for (; m->team_len < nt; m->team_len++)
+        m->team_x[m->team_len] =
+            xmalloc_aligned((size_t)m->max_batch * (size_t)m->sizes[0] * sizeof(float));
+    mlp_team_job j = {.m = m, .in = *in, .B = B, .job = mlp_step_begin(m, o), .prof = p};
+    mlp_profile_mark(p, MLP_PH_OTHER);
+    kernels_team_run(nt, mlp_team_step, &j);
+    mlp_profile_mark(p, MLP_PH_SYNC);
+    if (p) {
+        p->steps++;
+        p->bytes[MLP_PH_GATHER] += 2.0 * nt * B * in->d * sizeof(float);
+        p->bytes[MLP_PH_OPT] += (double)m->n_params * mlp_update_bytes(o);
+    }
+    return j.loss;
 }
 
 mlp_opt mlp_opt_from_cfg(const cfg *c) {
@@ -191,4 +441,44 @@ mlp_opt mlp_opt_from_cfg(const cfg *c) {
              : !strcmp(c->optimizer, "momentum") ? OPT_MOMENTUM
                                                  : OPT_SGD;
     return o;
+}
+
+/* mlp_pick_team measures each size in a block of its own (warm-up steps, then
+ * rounds of steps, the fastest round counting), in the order 1, all, all, 1, so
+ * that neither gains from running second: switching sizes moves the model's
+ * data between the cores' caches, and on a VM the host may move its pages. */
+enum { MLP_PICK_ROUNDS = 4, MLP_PICK_STEPS = 8 };
+
+static double mlp_pick_time(mlp_model *s, int nt, const mlp_batch *in, int B, const mlp_opt *o) {
+    s->team_max = nt;
+    for (int i = 0; i < MLP_PICK_STEPS; i++) mlp_train_step(s, in, B, o, NULL);
+    double best = 0;
+    for (int r = 0; r < MLP_PICK_ROUNDS; r++) {
+        double t0 = now_seconds();
+        for (int i = 0; i < MLP_PICK_STEPS; i++) mlp_train_step(s, in, B, o, NULL);
+        double t = 1e6 * (now_seconds() - t0) / MLP_PICK_STEPS;
+        if (r == 0 || t < best) best = t;
+    }
+    return best;
+}
+
+int mlp_pick_team(const mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o,
+                  double us[2]) {
+    const int all = mlp_team_size(m);
+    mlp_model s;
+    char err[128];
+    us[0] = us[1] = 0;
+    if (all == 1 || mlp_create(&s, m->n_layers + 1, m->sizes, m->max_batch, m->gemm, m->ak, err,
+                               sizeof err))
+        return 1;
+    memcpy(s.params, m->params, m->n_params * sizeof(float));
+    memcpy(s.avg, m->params, m->n_params * sizeof(float));
+    static const int order[4] = {0, 1, 1, 0};
+    for (int i = 0; i < 4; i++) {
+        int c = order[i];
+        double t = mlp_pick_time(&s, c ? all : 1, in, B, o);
+        if (i < 2 || t < us[c]) us[c] = t;
+    }
+    mlp_free(&s);
+    return us[1] < us[0] ? all : 1;
 }

@@ -24,6 +24,9 @@
 
 typedef enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM } mlp_optimizer;
 
+/* Threads mlp_train_step runs at most. */
+#define MLP_MAX_TEAM 256
+
 typedef struct {
     mlp_optimizer kind;
     float lr, momentum;           /* momentum: OPT_MOMENTUM only */
@@ -48,6 +51,10 @@ typedef struct {
     float *dact[MLP_MAX_LAYERS + 1];/* gradients of act[1..L], same shapes */
     float *probs;                   /* (max_batch, C) softmax of the last forward */
     uint8_t *pred;                  /* (max_batch) argmax of the last forward */
+    uint8_t *yb;                    /* (max_batch) labels of mlp_train_step's batch */
+    float *team_x[MLP_MAX_TEAM];    /* (max_batch, D) each: thread t's copy of the batch */
+    int team_len;                   /* team_x allocated so far */
+    int team_max;                   /* > 0: mlp_train_step runs at most this many threads */
     long step;                      /* optimizer steps taken (Adam's t) */
     const gemm_kernel *gemm;
     const act_kernel *ak;
@@ -94,6 +101,70 @@ void mlp_step(mlp_model *m, const mlp_opt *o);
 /* Exchanges params and avg, so that the averaged weights are evaluated (and
  * swapped back by a second call). */
 void mlp_swap_average(mlp_model *m);
+
+/* The union of the spans of the B rows of X (B, d), as mlp_forward takes it
+ * (never empty: a batch of zero rows gets column 0). */
+mlp_span mlp_batch_span(const float *X, int B, int d);
+
+/* Where a training step's time goes, on thread 0 (the phases of the other
+ * threads end at the same barriers): every moment from one step's start to the
+ * next is in exactly one phase, so the phases add up to the training loop's
+ * time.  SYNC is waiting at the team's barriers (and for the team to start and
+ * stop), OTHER the trainer's bookkeeping between steps. */
+typedef enum {
+    MLP_PH_GATHER,   /* copying the batch's rows (every thread its own copy) */
+    MLP_PH_FWD_GEMM, /* forward GEMMs, with the fused bias + ReLU */
+    MLP_PH_BWD_GEMM, /* weight- and input-gradient GEMMs */
+    MLP_PH_ACT,      /* unfused bias + ReLU, softmax and loss, ReLU backward, bias gradient */
+    MLP_PH_OPT,      /* the optimizer update with the weight average */
+    MLP_PH_SYNC,
+    MLP_PH_OTHER,
+    MLP_PHASES
+} mlp_phase;
+
+typedef struct {
+    double seconds[MLP_PHASES]; /* summed over the steps */
+    double flops[MLP_PHASES];   /* GEMM flops (2 per multiply-add), all threads */
+    double bytes[MLP_PHASES];   /* memory traffic of GATHER and OPT, all threads */
+    long steps;
+    double last; /* now_seconds() of the last mark; set before the first step */
+} mlp_profile;
+
+/* Adds the time since p->last to phase ph and moves p->last to now (nothing
+ * when p is NULL). */
+void mlp_profile_mark(mlp_profile *p, mlp_phase ph);
+
+/* A batch: rows rows[0..B) of the images x (n, d) with labels y. */
+typedef struct {
+    const float *x;
+    const uint8_t *y;
+    int d;
+    const int *rows;
+} mlp_batch;
+
+/* Threads mlp_train_step runs: every thread of the kernels (kernels_set_threads),
+ * or team_max when fewer, for a threaded GEMM that runs on OpenMP, else 1 (a single-threaded kernel, or
+ * one with its own pool, KERNEL_OWN_POOL, whose elementwise work stays on one
+ * thread beside it). */
+int mlp_team_size(const mlp_model *m);
+
+/* One training step on the batch (B <= max_batch rows): gather, forward (pred,
+ * labels in yb), backward and optimizer update, all in one parallel region of
+ * mlp_team_size(m) threads (kernels_team_run).  The same values as mlp_forward,
+ * mlp_backward and mlp_step in turn, bit for bit, for any number of threads.
+ * Returns the summed cross-entropy over the rows; adds its time per phase into
+ * prof when not NULL. */
+double mlp_train_step(mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o,
+                      mlp_profile *prof);
+
+/* The team size mlp_train_step runs fastest for this model, batch size B and
+ * optimizer on this CPU: 1 or mlp_team_size(m), measured on a scratch copy of m
+ * (m is not changed) over the batch `in`, in interleaved rounds of a few steps
+ * each, the fastest round of each counting (about 30 ms for 784-128-64-10 at
+ * batch 32).  us[0], us[1]: the two sizes' microseconds per step (us[1] = us[0]
+ * when mlp_team_size(m) is 1).  The results are the same for either. */
+int mlp_pick_team(const mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o,
+                  double us[2]);
 
 /* mlp_opt for the [train] section of a configuration. */
 mlp_opt mlp_opt_from_cfg(const cfg *c);

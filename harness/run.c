@@ -96,12 +96,28 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
     data_view tr, val;
     run_data_split(c, d, &tr, &val);
     memset(r, 0, sizeof *r);
+    const mlp_opt o_opt = mlp_opt_from_cfg(c);
     r->hist = xcalloc((size_t)c->epochs, sizeof *r->hist);
     r->gemm = m->gemm->name;
     r->act = m->ak->name;
-    r->threads = kernels_max_threads();
-    train_opts o = {.epochs = c->epochs, .batch = c->batch, .opt = mlp_opt_from_cfg(c),
+    r->threads = mlp_team_size(m);
+    if (c->threads == 0 && r->threads > 1 && tr.n > 0) {
+        /* kernels.threads = 0: the team size that runs this model fastest here */
+        int B = c->batch < tr.n ? c->batch : tr.n;
+        int *rows = xmalloc((size_t)B * sizeof *rows);
+        for (int i = 0; i < B; i++) rows[i] = i;
+        mlp_batch probe = {tr.x, tr.y, tr.d, rows};
+        r->threads = m->team_max = mlp_pick_team(m, &probe, B, &o_opt, r->pick_us);
+        r->picked = true;
+        free(rows);
+    }
+    train_opts o = {.epochs = c->epochs, .batch = c->batch, .opt = o_opt,
                     .rng = rng, .on_batch = on_batch, .on_epoch = on_epoch, .ctx = ctx};
+    if (c->profile) {
+        r->profiled = true;
+        profile_measure(mlp_team_size(m), &r->limits);
+        o.prof = &r->prof;
+    }
     double t0 = now_seconds();
     int diverged = train_fit(m, tr, val, &o, r->hist, r->why, sizeof r->why);
     r->train_seconds = now_seconds() - t0;
@@ -162,6 +178,16 @@ static int child_run(const run_plan *p, run_progress *pr, const cfg *c) {
     /* rc 1: the same run was recorded by another process (the same sweep running
      * twice on this folder); its row stands. */
     int rc = results_append(p->dir, &row, err, sizeof err);
+    if (rc == 0 && r.profiled) { /* train.profile: this run's rows of profile.csv */
+        char path[4096];
+        int fd;
+        snprintf(path, sizeof path, "%s/profile.csv", p->dir);
+        if ((rc = csv_lock(p->dir, &fd, err, sizeof err)) == 0) {
+            rc = profile_write(path, true, run_id, c, r.gemm, r.act, &r.prof, &r.limits, err,
+                               sizeof err);
+            csv_unlock(fd);
+        }
+    }
     if (rc < 0 && p->hooks.on_error) p->hooks.on_error(pr, err);
     if (rc >= 0 && p->hooks.on_end) p->hooks.on_end(pr, &r);
     int code = rc < 0 ? CHILD_NO_ROW : CHILD_ROW + (int)r.status;

@@ -15,6 +15,7 @@
 #include "csv.h"
 #include "kernels.h"
 #include "mlp.h"
+#include "profile.h"
 #include "mnist.h"
 #include "sweep.h"
 #include "train.h"
@@ -53,7 +54,12 @@ typedef struct {
     double train_seconds;  /* train_fit, validation passes included */
     double samples_per_second; /* training images * epochs / train_seconds */
     const char *gemm, *act; /* the kernels that ran */
-    int threads;
+    int threads;            /* of the training's team (mlp_team_size) */
+    bool picked;            /* kernels.threads = 0: threads picked by mlp_pick_team, */
+    double pick_us[2];      /* which measured these us/step on 1 and on all threads */
+    bool profiled;          /* train.profile: prof and limits hold the steps' breakdown */
+    mlp_profile prof;
+    profile_limits limits;
 } run_result;
 
 /* The kernels c names ("auto" resolved), with the threads set: kernels.threads,

@@ -21,6 +21,7 @@ typedef struct {
     double train_loss, train_acc; /* running means over the epoch's batches, as Keras */
     double val_loss, val_acc;     /* after the epoch; NaN without a validation set */
     double seconds;               /* training pass and validation */
+    double train_seconds;         /* training pass */
 } epoch_stats;
 
 typedef struct {
@@ -41,6 +42,7 @@ typedef struct {
     batch_fn on_batch; /* may be NULL */
     epoch_fn on_epoch; /* may be NULL */
     void *ctx;
+    mlp_profile *prof; /* may be NULL: where the steps' time goes (mlp_train_step) */
 } train_opts;
 
 /* Trains m on train, evaluating on val (n == 0: none) after each epoch; the

@@ -140,17 +140,17 @@ bias_grad_avx2_cols(const int nv, int B, int width, ptrdiff_t ld, const float *d
 
 /* bias_grad_avx2: db[n] += dY[0][n] + dY[1][n] + ..., added into db one row at a
  *   time in float, as bias_grad_scalar does (bit-identical).  dY is B x N,
- *   contiguous.  Blocks of up to 32 columns, one ymm accumulator per 8, so up to 4
+ *   row stride ldy >= N.  Blocks of up to 32 columns, one ymm accumulator per 8, so up to 4
  *   independent add chains run per row.  Needs AVX2 and FMA. */
-void bias_grad_avx2(int B, int N, const float *dY, float *db)
+void bias_grad_avx2(int B, int N, const float *dY, int ldy, float *db)
 {
     for (int n = 0; n < N; n += 32) {
         int width = N - n;
         switch (width > 24 ? 4 : (width + 7) / 8) {
-        case 1: bias_grad_avx2_cols(1, B, width, N, dY + n, db + n); break;
-        case 2: bias_grad_avx2_cols(2, B, width, N, dY + n, db + n); break;
-        case 3: bias_grad_avx2_cols(3, B, width, N, dY + n, db + n); break;
-        default: bias_grad_avx2_cols(4, B, width > 32 ? 32 : width, N, dY + n, db + n); break;
+        case 1: bias_grad_avx2_cols(1, B, width, ldy, dY + n, db + n); break;
+        case 2: bias_grad_avx2_cols(2, B, width, ldy, dY + n, db + n); break;
+        case 3: bias_grad_avx2_cols(3, B, width, ldy, dY + n, db + n); break;
+        default: bias_grad_avx2_cols(4, B, width > 32 ? 32 : width, ldy, dY + n, db + n); break;
         }
     }
 }

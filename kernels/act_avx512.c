@@ -127,17 +127,17 @@ bias_grad_avx512_cols(const int nv, int B, int width, ptrdiff_t ld, const float 
 
 /* bias_grad_avx512: db[n] += dY[0][n] + dY[1][n] + ..., added into db one row at
  *   a time in float, as bias_grad_scalar does (bit-identical).  dY is B x N,
- *   contiguous.  Blocks of up to 64 columns, one zmm accumulator per 16, so up to
+ *   row stride ldy >= N.  Blocks of up to 64 columns, one zmm accumulator per 16, so up to
  *   4 independent add chains run per row.  Needs AVX-512F/VL/BW/DQ. */
-void bias_grad_avx512(int B, int N, const float *dY, float *db)
+void bias_grad_avx512(int B, int N, const float *dY, int ldy, float *db)
 {
     for (int n = 0; n < N; n += 64) {
         int width = N - n;
         switch (width > 48 ? 4 : (width + 15) / 16) {
-        case 1: bias_grad_avx512_cols(1, B, width, N, dY + n, db + n); break;
-        case 2: bias_grad_avx512_cols(2, B, width, N, dY + n, db + n); break;
-        case 3: bias_grad_avx512_cols(3, B, width, N, dY + n, db + n); break;
-        default: bias_grad_avx512_cols(4, B, width, N, dY + n, db + n); break;
+        case 1: bias_grad_avx512_cols(1, B, width, ldy, dY + n, db + n); break;
+        case 2: bias_grad_avx512_cols(2, B, width, ldy, dY + n, db + n); break;
+        case 3: bias_grad_avx512_cols(3, B, width, ldy, dY + n, db + n); break;
+        default: bias_grad_avx512_cols(4, B, width, ldy, dY + n, db + n); break;
         }
     }
 }

@@ -31,11 +31,11 @@ void relu_bwd_scalar(size_t n, const float *Y, float *dY)
 }
 
 /* bias_grad_scalar: db[n] += dY[0][n] + dY[1][n] + ..., added into db one row at a
- * time in float.  dY is B x N, contiguous. */
-void bias_grad_scalar(int B, int N, const float *dY, float *db)
+ * time in float.  dY is B x N, row stride ldy >= N. */
+void bias_grad_scalar(int B, int N, const float *dY, int ldy, float *db)
 {
     for (int b = 0; b < B; b++) {
-        const float *dy_row = dY + (size_t)b * N;
+        const float *dy_row = dY + (size_t)b * (size_t)ldy;
         for (int n = 0; n < N; n++)
             db[n] += dy_row[n];
     }

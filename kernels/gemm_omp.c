@@ -123,7 +123,8 @@ static void gemm_omp_parallel(const gemm_omp_inner *in, bool bias_act, bool ta, 
                               bool relu, float *C, int ldc)
 {
 #ifdef _OPENMP
-    if ((double)M * N * K >= gemm_omp_min_work && omp_get_max_threads() > 1) {
+    if ((double)M * N * K >= gemm_omp_min_work && omp_get_max_threads() > 1 &&
+        !omp_in_parallel()) {
         /* The workers compute in the caller's floating-point mode (denormals
          * flushed or not: kernels_flush_denormals), whenever they were created,
          * so that the result does not depend on the thread count. */
@@ -149,7 +150,9 @@ static void gemm_omp_parallel(const gemm_omp_inner *in, bool bias_act, bool ta, 
  *   the inner kernel (gemm_omp_split); each thread runs that kernel on its block,
  *   with its own thread-local packing scratch.  K is never split, so every
  *   element's FMA order, and so the result, is the same for any thread count.
- *   One thread below GEMM_OMP_MIN_WORK multiply-adds.  beta == 0: C not read.
+ *   One thread below GEMM_OMP_MIN_WORK multiply-adds, and inside a parallel
+ *   region (the trainer's team, which has split the work itself).  beta == 0: C
+ *   not read.
  *   Accuracy and ISA as the inner kernel (gemm_avx512 / gemm_avx2 / gemm_naive). */
 void gemm_omp(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc)

@@ -42,7 +42,7 @@ void gemm_openblas(bool ta, bool tb, int M, int N, int K, float alpha, const flo
 #define ACT_DECLARE(impl)                                                              \
     void bias_act_##impl(int B, int N, const float *bias, bool relu, float *Y, int ldy); \
     void relu_bwd_##impl(size_t n, const float *Y, float *dY);                         \
-    void bias_grad_##impl(int B, int N, const float *dY, float *db);                   \
+    void bias_grad_##impl(int B, int N, const float *dY, int ldy, float *db);          \
     double softmax_xent_##impl(int B, int C, const float *Z, const uint8_t *label,     \
                                float *P, uint8_t *pred);                               \
     void xent_bwd_##impl(int B, int C, const float *P, const uint8_t *label,           \

@@ -88,8 +88,9 @@ typedef struct {
     void (*bias_act)(int B, int N, const float *bias, bool relu, float *Y, int ldy);
     /* dY[i] = 0 where Y[i] <= 0 (Y the ReLU output); n contiguous floats. */
     void (*relu_bwd)(size_t n, const float *Y, float *dY);
-    /* db[n] += sum over b of dY[b][n].  dY is B x N, contiguous. */
-    void (*bias_grad)(int B, int N, const float *dY, float *db);
+    /* db[n] += sum over b of dY[b][n].  dY is B x N with row stride ldy >= N (a
+     * block of columns of a wider matrix, as the trainer's threads each take). */
+    void (*bias_grad)(int B, int N, const float *dY, int ldy, float *db);
     /* Row-wise softmax of the logits Z (B x C, contiguous) into P (B x C).
      * Returns the summed cross-entropy -log P[b][label[b]] over the rows (computed
      * with log-sum-exp, so it is finite for any finite Z) and writes each row's
@@ -144,6 +145,28 @@ double kernels_omp_min_work(double macs);
  * elementwise work, whose result is then the same for every thread count. */
 void kernels_parallel_for(size_t n, size_t min_per_thread,
                           void (*fn)(size_t lo, size_t hi, void *ctx), void *ctx);
+
+/* The trainer's team: fn(t, nt, ctx) runs once on each of nt threads (t = 0 on
+ * the caller), in one OpenMP parallel region for a whole training step, where
+ * the kernels would otherwise open one per call.  The threads take the caller's
+ * denormal mode.  When nt equals the cores the process may run on, each thread
+ * is bound to its own core at its first step (thread t to the t-th allowed CPU)
+ * and stays there: a thread that moved would leave its share of the weights in
+ * another core's cache.  kernels_team_sync() is a barrier among the team (a
+ * no-op for nt = 1).  Inside fn, kernels_parallel_for and gemm_omp run on the
+ * calling thread only: the team has already split the work.  nt = 1 calls
+ * fn(0, 1, ctx) directly, with the kernels' threads set to 1 meanwhile. */
+void kernels_team_run(int nt, void (*fn)(int t, int nt, void *ctx), void *ctx);
+void kernels_team_sync(void);
+
+/* This CPU's FP32 FMA peak on `threads` OpenMP threads, flop/s, measured
+ * (about 20 ms) with the widest FMA it runs (peak.h); 0 without AVX2 and FMA. */
+double kernels_fma_peak(int threads);
+
+/* STREAM's bandwidth, bytes per second (the fastest of reps passes): copy
+ * (a = b) or triad (a = b + 3c) over arrays of n floats on `threads` threads;
+ * 0 when the arrays cannot be allocated. */
+double kernels_stream(bool triad, size_t n, int threads, int reps);
 
 /* Flush denormal floats (nonzero |x| < FLT_MIN) to zero, as results (FTZ) and as
  * inputs (DAZ), on the calling thread and in gemm_omp's workers (which copy the

@@ -67,10 +67,10 @@ Test(act_scalar, bias_grad_accumulates)
 {
     const float dY[2][3] = {{1, 2, 3}, {4, 5, 6}};
     float db[3] = {1, 2, 3};
-    bias_grad_scalar(2, 3, &dY[0][0], db);
+    bias_grad_scalar(2, 3, &dY[0][0], 3, db);
     cr_assert(db[0] == 6 && db[1] == 9 && db[2] == 12, "db = %g %g %g, want 6 9 12",
               (double)db[0], (double)db[1], (double)db[2]);
-    bias_grad_scalar(2, 3, &dY[0][0], db);
+    bias_grad_scalar(2, 3, &dY[0][0], 3, db);
     cr_assert(db[0] == 11 && db[1] == 16 && db[2] == 21, "db = %g %g %g, want 11 16 21",
               (double)db[0], (double)db[1], (double)db[2]);
 }
@@ -266,8 +266,8 @@ ParameterizedTest(int *row, act, matches_scalar)
 
         float *db = fill(n, 1, false, &rng);
         got = copy(db, n), want = copy(db, n);
-        k->bias_grad(B, (int)n, dY, got);
-        ref->bias_grad(B, (int)n, dY, want);
+        k->bias_grad(B, (int)n, dY, (int)n, got);
+        ref->bias_grad(B, (int)n, dY, (int)n, want);
         for (size_t j = 0; j < n; j++) {
             double abs_sum = fabs(db[j]);
             for (int b = 0; b < B; b++)

@@ -189,10 +189,18 @@ ParameterizedTest(int *row, act_simd, relu_bwd_and_bias_grad_bitwise)
             float *db = fill((size_t)N, 1, false, &rng);
             float *dY_finite = fill(n, 3, false, &rng);
             got = copy(db, (size_t)N), want = copy(db, (size_t)N);
-            k->bias_grad(B, N, dY_finite, got);
-            ref->bias_grad(B, N, dY_finite, want);
+            k->bias_grad(B, N, dY_finite, N, got);
+            ref->bias_grad(B, N, dY_finite, N, want);
             snprintf(what, sizeof what, "bias_grad B=%d N=%d", B, N);
             expect_identical(k->name, what, (size_t)N, got, want);
+            /* a block of columns [1, N) of the B x N matrix, row stride N, as one
+             * thread of the trainer's team takes it; the cells outside it stay */
+            if (N > 1) {
+                k->bias_grad(B, N - 1, dY_finite + 1, N, got + 1);
+                ref->bias_grad(B, N - 1, dY_finite + 1, N, want + 1);
+                snprintf(what, sizeof what, "bias_grad B=%d, columns 1..%d of %d", B, N - 1, N);
+                expect_identical(k->name, what, (size_t)N, got, want);
+            }
             free(got), free(want), free(db), free(dY_finite), free(Y), free(dY);
         }
 }

@@ -84,6 +84,7 @@ Test(config, lr_inf) { expect_error("[train]\nlr = inf\n", "2", "out of range");
 Test(config, batch_zero) { expect_error("[train]\nbatch = 0\n", "2", "train.batch: 0 is out of range"); }
 Test(config, batch_negative) { expect_error("[train]\nbatch = -3\n", "2", "train.batch: -3 is out of range"); }
 Test(config, batch_not_integer) { expect_error("[train]\nbatch = 3.5\n", "2", "not an integer"); }
+Test(config, profile_not_a_boolean) { expect_error("[train]\nprofile = yes\n", "2", "train.profile: 'yes' is not true or false"); }
 Test(config, epochs_zero) { expect_error("[train]\nepochs = 0\n", "2", "train.epochs: 0"); }
 Test(config, val_split_one) { expect_error("[data]\nval_split = 1\n", "2", "data.val_split: 1 is out of range"); }
 Test(config, val_split_negative) { expect_error("[data]\nval_split = -0.1\n", "2", "out of range"); }

@@ -4,7 +4,7 @@
  * final weights; everything but the timings) on a second run, for every pair of
  * a GEMM kernel and an activation set this CPU runs (a pair it cannot run is
  * skipped, saying why).  And `omp`, which splits C among threads and never K,
- * trains to the same bits on 1, 2 and 3 threads.  The data set is synthetic and in
+ * trains to the same bits on 1 to 4 threads.  The data set is synthetic and in
  * memory; layer widths and batch sizes leave partial vectors, tiles and batches.
  * Two configurations: Adam with weight averaging, and SGD with momentum, so that
  * every update kernel runs. */
@@ -60,10 +60,12 @@ static void train_once(const run_data *d, const gemm_kernel *g, const act_kernel
     cfg c;
     cfg_defaults(&c);
     /* Widths that leave partial vectors and tiles, and products big enough for
-     * omp to split (it keeps those under 131072 multiply-adds on one thread).  400
+     * omp to split and for the training team to split the first two layers by
+     * columns (mlp.c: from 400000 multiply-adds), the second one's input
+     * gradient too; the last layer runs on thread 0 alone.  400
      * training rows in batches of 24 end with a batch of 16; the 300 test rows are
      * an evaluation batch of 256 and one of 44. */
-    cr_assert_eq(cfg_set(&c, "model.layers=72,200,64,10", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cfg_set(&c, "model.layers=72,300,200,10", err, sizeof err), 0, "%s", err);
     const char *fixed[] = {"data.val_split=0.2", "train.batch=24", "train.epochs=2", "experiment.seed=11"};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         cr_assert_eq(cfg_set(&c, fixed[i], err, sizeof err), 0, "%s", err);
@@ -73,6 +75,8 @@ static void train_once(const run_data *d, const gemm_kernel *g, const act_kernel
         cr_assert_eq(cfg_set(&c, set, err, sizeof err), 0, "%s", err);
         p += n + (p[n] == ' ');
     }
+    snprintf(set, sizeof set, "kernels.threads=%d", threads);
+    cr_assert_eq(cfg_set(&c, set, err, sizeof err), 0, "%s", err);
     mlp_model m;
     rng_state rng;
     kernels_set_threads(threads);
@@ -160,7 +164,7 @@ ParameterizedTest(int *pair, repro, same_bits_on_a_second_run, .timeout = 60) {
     free(d.train.y);
 }
 
-Test(repro, omp_same_bits_on_1_2_and_3_threads, .timeout = 60) {
+Test(repro, omp_same_bits_on_1_to_4_threads, .timeout = 60) {
     char why[256];
     const gemm_kernel *g = gemm_select("omp", why, sizeof why);
     const act_kernel *a = act_select("auto", why, sizeof why);
@@ -169,7 +173,7 @@ Test(repro, omp_same_bits_on_1_2_and_3_threads, .timeout = 60) {
     for (size_t k = 0; k < N_CONFIGS; k++) {
         outcome one, more;
         train_once(&d, g, a, 1, CONFIGS[k], &one);
-        for (int t = 2; t <= 3; t++) {
+        for (int t = 2; t <= 4; t++) {
             char what[256];
             train_once(&d, g, a, t, CONFIGS[k], &more);
 #ifdef _OPENMP /* without OpenMP, omp runs one thread whatever the count */
@@ -182,6 +186,54 @@ Test(repro, omp_same_bits_on_1_2_and_3_threads, .timeout = 60) {
         }
         outcome_free(&one);
     }
+    free(d.train.x);
+    free(d.train.y);
+}
+
+/* train.profile: every moment of the training loop is in one phase, so the
+ * phases add up to the epochs' training time (within 5%: the loop's own clock
+ * reads sit between them); the GEMM phases count the flops of every layer. */
+Test(repro, profile_phases_add_up_to_the_training_time, .timeout = 60) {
+    char why[256], err[512];
+    const gemm_kernel *g = gemm_select("auto", why, sizeof why);
+    const act_kernel *a = act_select("auto", why, sizeof why);
+    cr_assert(g && a, "%s", why);
+    run_data d = synthetic();
+    cfg c;
+    cfg_defaults(&c);
+    const char *sets[] = {"model.layers=72,300,200,10", "train.batch=24", "train.epochs=2",
+                          "data.val_split=0.2", "train.profile=true"};
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        cr_assert_eq(cfg_set(&c, sets[i], err, sizeof err), 0, "%s", err);
+    mlp_model m;
+    rng_state rng;
+    cr_assert_eq(run_model(&c, g, a, &m, &rng, err, sizeof err), 0, "%s", err);
+    run_result r;
+    run_fit(&c, &d, &m, &rng, NULL, NULL, NULL, &r);
+    cr_assert_eq(r.status, RUN_OK, "%s", r.why);
+    cr_assert(r.profiled && r.limits.threads == r.threads && r.limits.peak_flops > 0 &&
+                  r.limits.bandwidth > 0,
+              "profile limits: %d threads (ran %d), %g flop/s, %g B/s", r.limits.threads,
+              r.threads, r.limits.peak_flops, r.limits.bandwidth);
+    /* kernels.threads = 0 (the default): a team size the CPU has, from timings */
+    cr_assert(r.threads == 1 || r.threads == kernels_max_threads(), "picked %d threads of %d",
+              r.threads, kernels_max_threads());
+    cr_assert(!r.picked || (r.pick_us[0] > 0 && r.pick_us[1] > 0), "picked from %g and %g us",
+              r.pick_us[0], r.pick_us[1]);
+    double phases = 0, train = 0;
+    for (int ph = 0; ph < MLP_PHASES; ph++) phases += r.prof.seconds[ph];
+    for (int e = 0; e < r.epochs; e++) train += r.hist[e].train_seconds;
+    cr_assert(fabs(phases - train) <= 0.05 * train, "phases add up to %.6f s, the epochs trained %.6f s",
+              phases, train);
+    int steps = ((int)(N_TRAIN * (1 - 0.2)) + 23) / 24 * 2;
+    cr_assert_eq(r.prof.steps, steps, "profiled %ld steps, want %d", r.prof.steps, steps);
+    /* forward: 2*B*K*N per layer, K of layer 0 at most 72 (the span) */
+    double fwd_max = 2.0 * (N_TRAIN * (1 - 0.2)) * 2 * (72 * 300 + 300 * 200 + 200 * 10);
+    cr_assert(r.prof.flops[MLP_PH_FWD_GEMM] > 0.5 * fwd_max && r.prof.flops[MLP_PH_FWD_GEMM] <= fwd_max,
+              "forward flops %g, want at most %g", r.prof.flops[MLP_PH_FWD_GEMM], fwd_max);
+    cr_assert(r.prof.bytes[MLP_PH_OPT] > 0 && r.prof.flops[MLP_PH_OPT] == 0, "optimizer counts bytes only");
+    run_result_free(&r);
+    mlp_free(&m);
     free(d.train.x);
     free(d.train.y);
 }

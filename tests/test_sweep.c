@@ -253,7 +253,7 @@ static int try_append_run(const char *where, int k, run_status status, const cha
     cfg c;
     cfg_defaults(&c);
     c.epochs = 2;
-    epoch_stats hist[2] = {{1, 0.5, 0.8, 0.4, 0.85, 1.0}, {2, 0.3, 0.9, 0.3, 0.9, 1.0}};
+    epoch_stats hist[2] = {{1, 0.5, 0.8, 0.4, 0.85, 1.0, 0.9}, {2, 0.3, 0.9, 0.3, 0.9, 1.0, 0.9}};
     run_result r = {.status = status, .epochs = status == RUN_DIVERGED ? 1 : 2, .hist = hist,
                     .test = {.n = 100, .loss = 0.3, .acc = 0.9}, .train_seconds = 2,
                     .samples_per_second = 100, .gemm = "naive", .act = "scalar", .threads = 1};
