@@ -311,11 +311,12 @@ static mlp_span mlp_gather(const mlp_batch *in, int B, float *X, uint8_t *y) {
 /* The team's step.  Thread t of nt owns a block of columns of every layer it
  * splits (mlp_team_split): that block's forward outputs, weight gradient, bias
  * gradient and optimizer update, so the weights, gradients and optimizer state
- * of a block stay in the cache of one core from step to step (a thread that
- * wrote a cache line another core had read waits for the other copy to be
- * invalidated: on a 2-core Zen 5 VM an Adam pass over gradients written and
- * weights read by the other core took 176 us where it took 27 us on its own
- * core's data).  The input gradient dact[l] = dout · W[l]ᵀ is split by the
+ * of a block are written by one core only and stay in its cache from step to
+ * step (on a 2-core Zen 5 VM an Adam pass over gradients written and weights
+ * read by the other core took 176 us where it took 27 us on its own core's
+ * data).  A column block still shares the pages of each row with its
+ * neighbour, and on that VM two cores writing the same 4 KiB pages ran 4-8x
+ * slower than one (README: Where a step's time goes).  The input gradient dact[l] = dout · W[l]ᵀ is split by the
  * columns of layer l-1, the block the same thread then owns there.  A layer too
  * small to repay a barrier runs on thread 0 alone.  Each thread gathers the
  * whole batch into its own X, which every block of layer 0 reads.

@@ -115,7 +115,7 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
                     .rng = rng, .on_batch = on_batch, .on_epoch = on_epoch, .ctx = ctx};
     if (c->profile) {
         r->profiled = true;
-        profile_measure(mlp_team_size(m), &r->limits);
+        profile_measure(r->threads, &r->limits);
         o.prof = &r->prof;
     }
     double t0 = now_seconds();

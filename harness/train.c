@@ -1,5 +1,6 @@
-/* train.c: see train.h.  The loop owns the shuffling and the batch gather; all
- * arithmetic on matrices happens in the kernels, through mlp.c. */
+/* train.c: see train.h.  The loop owns the shuffling and the bookkeeping of the
+ * epochs; each step (gather included) is mlp_train_step, and all arithmetic on
+ * matrices happens in the kernels, through mlp.c. */
 #include "train.h"
 
 #include <math.h>
@@ -65,7 +66,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
                             now_seconds() - t0, o->ctx);
         }
         if (rc) break;
-        if (o->prof) mlp_profile_mark(o->prof, MLP_PH_OTHER);
+        mlp_profile_mark(o->prof, MLP_PH_OTHER);
         epoch_stats *s = &hist[epoch - 1];
         s->train_seconds = now_seconds() - t0;
         s->epoch = epoch;
