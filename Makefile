@@ -270,7 +270,7 @@ FUZZ_MAX_LEN_config     := 4096
 FUZZ_MAX_LEN_checkpoint := 16384
 FUZZ_DICT_config        := -dict=tests/fuzz/config.dict
 FUZZ_DICT_checkpoint    := -dict=tests/fuzz/config.dict
-FUZZ_KERNELS := $(patsubst %.c,build/fuzz/%.o,$(filter-out kernels/peak_%,$(KERNEL_SRCS)))
+FUZZ_KERNELS := $(patsubst %.c,build/fuzz/%.o,$(KERNEL_SRCS))
 FUZZ_CFG     := build/fuzz/tests/fuzz/cfg_check.o build/fuzz/harness/config.o \
                 build/fuzz/harness/util.o $(FUZZ_KERNELS)
 FUZZ_OBJS    := build/fuzz/tests/fuzz/common.o build/fuzz/harness/mnist.o \
