@@ -338,6 +338,8 @@ int run_sweep(const run_plan *p, run_counts *n, char *err, size_t len) {
             if (getppid() != parent) _exit(CHILD_NO_ROW);
             signal(SIGINT, SIG_DFL);
             signal(SIGTERM, SIG_DFL);
+            free(q.kids); /* the parent's bookkeeping: the child leaves by _exit */
+            free(todo);
             int code = child_run(p, &pr, &c);
             fflush(stdout);
             fflush(stderr);
