@@ -7,12 +7,11 @@
  * transposed 32x12 tile for ta products with at most 12 columns (the weight
  * gradient of a 10-class layer), where 8x48 would use 10 lanes of 16.
  * Also the fused forward epilogue gemm_avx512_bias_act (bias + ReLU applied while
- * C is in registers).  Not threaded (gemm_omp partitions C over it).  Blocking
- * measured on AMD Zen 4 (32 KiB L1d, 1 MiB L2) and an Intel Xeon with AMX
- * (48 KiB L1d, 2 MiB L2): KC 128 keeps the micro-panel of B that every row tile
- * reuses (128 x 48 floats, 24 KiB) in L1 on both; with KC 512 it spilled to L2,
- * and where B is read in place with rows 4 KiB apart (ldb 1024) its 512 rows
- * fell into so few cache sets that 1024^3 ran at 45% of the Xeon's peak.
+ * C is in registers).  Not threaded (gemm_omp partitions C over it).  KC and MC
+ * are derived from the CPU's L1d and L2 at the first call (gemm_avx512_blocking).
+ * Where B is read in place with rows 4 KiB apart (ldb 1024) a long KC panel of
+ * B falls into few cache sets: B is packed wherever M and N are large
+ * (gemm_avx512_pack_b), and the MLP's in-place shapes measured no loss on Zen 5.
  * Compiled with -mavx512f/vl/bw/dq -mavx2 -mfma only; registry.c calls it after a
  * CPU check. */
 #include <immintrin.h>
@@ -283,19 +282,50 @@ static bool gemm_avx512_pack_b(bool tb, int M, int N, int K)
     return tb || (M >= 256 && N >= 512);
 }
 
-static const gemm_arch gemm_avx512_arch = {
-    .mr = MR, .nr = NR, .kc = 128, .mc = 192, .nc = 1536,
+static gemm_arch gemm_avx512_arch = {
+    .mr = MR, .nr = NR, .nc = 1536,
     .ukr = gemm_avx512_8x48, .ukr_t = gemm_avx512_32x12t, .mr_t = 32, .nr_t = 12,
     .mr_w = MR_W, .nr_w = NR_W,
     .pack_a = gemm_avx512_pack_a, .pack_b = gemm_avx512_pack_b,
 };
 
+/* KC and MC from the caches the CPU reports, once (BLIS's analytical model):
+ *   KC = L1d / (2 * MR * 4): a tile's A micro-panel (MR x KC floats) fills half
+ *        of L1d while its k loop runs, the rest left to the lines of B's panel
+ *        streaming in from L2.  48 KiB: 768, 32 KiB: 512; within [128, 1024].
+ *   MC = L2 / (4 * KC * 4), a multiple of MR: the packed A block (MC x KC) takes
+ *        a quarter of L2, beside the B micro-panel (KC x 48, also in L2 at this
+ *        KC) and C's tiles.  1 MiB and KC 768: 80.
+ * A long KC amortizes C: each K block loads and stores C's tile once, and C
+ * passes through memory once per K block.  On Zen 5 (48 KiB L1d, 1 MiB L2) KC 768
+ * ran 2048^3 at 1.2-1.36x KC 128 and left 1024^3 and the MLP's shapes within
+ * the noise (README: GEMM against oneDNN).  NC 1536: B's block (KC x NC, 4.5 MiB
+ * at KC 768) in L3.  The blocking depends on the CPU alone, never on the shape
+ * or the thread count, so an element's FMA chain depends on K and the CPU only. */
+static pthread_once_t gemm_avx512_blocking_once = PTHREAD_ONCE_INIT;
+static void gemm_avx512_blocking(void)
+{
+    long l1d, l2;
+    gemm_cache_sizes(&l1d, &l2);
+    long kc = l1d / (2 * MR * (long)sizeof(float));
+    kc = kc < 128 ? 128 : kc > 1024 ? 1024 : kc;
+    long mc = l2 / (4 * kc * (long)sizeof(float)) / MR * MR;
+    gemm_avx512_arch.kc = (int)kc;
+    gemm_avx512_arch.mc = (int)(mc < MR ? MR : mc);
+}
+
+static const gemm_arch *gemm_avx512_get(void)
+{
+    pthread_once(&gemm_avx512_blocking_once, gemm_avx512_blocking);
+    return &gemm_avx512_arch;
+}
+
 /* gemm_avx512: C = alpha*op(A)*op(B) + beta*C, float, row-major (kernels.h).
  *   A is M x K (K x M if ta), B is K x N (N x K if tb), C is M x N; ld* >= row length.
  *   Packs A in 8-row micro-panels when N > 192, and B in 48-column panels when tb
  *   or when M >= 256 and N >= 512 (64-byte aligned thread-local scratch), else
- *   reads them in place; KC 128 (K in
- *   near-equal blocks), MC 192, NC 1536.  8x48 tile, 24 zmm accumulators (6x64
+ *   reads them in place; KC and MC from the CPU's caches (768 and 80 on a
+ *   48 KiB L1d, 1 MiB L2; K in near-equal blocks), NC 1536.  8x48 tile, 24 zmm accumulators (6x64
  *   for 48 < N <= 64 with neither operand packed); ta && !tb with N <= 12 runs
  *   the transposed 32x12 tile.  Partial tiles masked.
  *   beta == 0: C not read;
@@ -307,7 +337,7 @@ static const gemm_arch gemm_avx512_arch = {
 void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
                  int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
-    gemm_drive(&gemm_avx512_arch, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+    gemm_drive(gemm_avx512_get(), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
                NULL, false);
 }
 
@@ -315,10 +345,10 @@ void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float
  * max(C, 0) when relu; the forward pass of a dense layer.  A is M x K, B is K x N,
  * C is M x N, no transposes, C write-only.  Bias and ReLU are applied by the
  * micro-kernel to the tile in registers at the last K block, so C is written once
- * (for K <= 128).  Same blocking, accuracy and threading as gemm_avx512. */
+ * (for K <= KC).  Same blocking, accuracy and threading as gemm_avx512. */
 void gemm_avx512_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
                           int ldb, const float *bias, bool relu, float *C, int ldc)
 {
-    gemm_drive(&gemm_avx512_arch, false, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C,
+    gemm_drive(gemm_avx512_get(), false, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C,
                ldc, bias, relu);
 }

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "impl.h"
 
@@ -179,6 +180,18 @@ static inline void gemm_pack_b(const gemm_arch *g, bool tb, int kc, int nc,
                     d[(ptrdiff_t)k * w + j] = b[(ptrdiff_t)k * ldb + j0 + j];
         }
     }
+}
+
+/* The L1d and L2 sizes in bytes that the CPU reports (glibc reads them from
+ * CPUID), or Zen 4's 32 KiB and 1 MiB where it reports none. */
+static inline void gemm_cache_sizes(long *l1d, long *l2)
+{
+    *l1d = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    *l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (*l1d <= 0)
+        *l1d = 32 * 1024;
+    if (*l2 <= 0)
+        *l2 = 1024 * 1024;
 }
 
 /* Size of K block kb of nkb: K split into near-equal parts, so that the blocking
