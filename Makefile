@@ -182,11 +182,13 @@ bench-quick: deps
 	gnuplot -c plots/gflops.gp $(BENCH_QUICK_DIR)/gemm.csv $(BENCH_QUICK_DIR)/gflops
 	gnuplot -c plots/speedup.gp $(BENCH_QUICK_DIR)/gemm.csv $(BENCH_QUICK_DIR)/speedup
 
-build/bench: build/harness/bench.o $(LIB_OBJS)
+BENCH_OBJS = $(patsubst %.cc,build/%.o,$(wildcard harness/*.cc))
+
+build/bench: $(BENCH_OBJS) $(LIB_OBJS)
 	@echo '  LD    $@'
 	$(Q)$(CXX) $(BENCH_CXXFLAGS) $(OMP) $^ -o $@ $(LDFLAGS) -lbenchmark -lpthread -ldnnl $(LDLIBS)
 
-build/harness/bench.o: harness/bench.cc build/flags.stamp build/bench.stamp
+build/harness/%.o: harness/%.cc build/flags.stamp build/bench.stamp
 	@mkdir -p $(@D)
 	@echo '  CXX   $<'
 	$(Q)$(CXX) $(CPPFLAGS) $(BENCH_CXXFLAGS) $(OMP) $(BENCH_DEFS) -c $< -o $@
@@ -198,7 +200,7 @@ build/bench.stamp: FORCE
 	@echo '$(BENCH_COMMIT) $(CXX) $(BENCH_CXXFLAGS)' | cmp -s - $@ || \
 	    echo '$(BENCH_COMMIT) $(CXX) $(BENCH_CXXFLAGS)' >$@
 
--include build/harness/bench.d
+-include $(BENCH_OBJS:.o=.d)
 
 # ---------------------------------------------------------------------------
 # Sweeps and figures (README.md "Sweeps", "Figures").  runs.csv records the
@@ -223,6 +225,9 @@ plots:
 	        else echo "  SKIP  $$d/e2e-speedup: no run with gemm naive to compare with"; fi; \
 	    elif [ -f $$d/epochs.csv ]; then \
 	        echo "  PLOT  $$d/curves"; $(PLOT) plots/curves.gp $$d/epochs.csv $$d/curves || exit 1; \
+	    fi; \
+	    if [ -f $$d/profile.csv ]; then \
+	        echo "  PLOT  $$d/profile"; $(PLOT) plots/profile.gp $$d/profile.csv $$d/profile || exit 1; \
 	    fi; \
 	    if [ -f $$d/confusion.csv ]; then \
 	        echo "  PLOT  $$d/confusion"; $(PLOT) plots/confusion.gp $$d/confusion.csv $$d/confusion || exit 1; \

@@ -3,7 +3,8 @@
  * It registers one family per row of gemm_table() and act_table(), so a new
  * kernel is timed without a change here; adds the oneDNN reference (dnnl_sgemm,
  * rows gemm/onednn/...) next to the table's OpenBLAS row, which runs at 1 thread
- * and at all threads; and times this CPU's FP32 FMA peak (kernels/peak_*.c).  A
+ * and at all threads; and, from bench_roofline.cc, this CPU's FP32 FMA peak, its
+ * memory bandwidth and whole training steps.  A
  * GEMM is checked against `naive`, an activation set against `scalar`, on the
  * same operands before it is timed; a wrong kernel is reported, never timed, and
  * makes the exit status 1.  It holds no kernel code and writes no CSV: Google
@@ -31,10 +32,9 @@
 #include <tuple>
 #include <vector>
 
-extern "C" {
-#include "kernels.h"
-#include "peak.h"
-}
+#include "bench.h"
+
+using namespace bench;
 
 /* Provenance, passed in by the Makefile; the fallbacks serve a build by hand. */
 #ifndef BENCH_COMMIT
@@ -52,10 +52,8 @@ extern "C" {
 
 namespace {
 
-/* The MLPs whose layer shapes are timed (inputs, hidden..., classes), their batch
- * sizes, and the square sizes; `naive` stops at NAIVE_MAX_N (1024^3 takes it
+/* The batch sizes of the MLPs' (bench::NETS) layer shapes, and the square sizes; `naive` stops at NAIVE_MAX_N (1024^3 takes it
  * seconds, 2048^3 minutes).  --quick keeps the QUICK_* size of each family. */
-const std::vector<std::vector<int>> NETS = {{784, 128, 64, 10}, {784, 1024, 1024, 10}};
 const std::vector<int64_t> BATCHES = {32, 128, 256};
 const std::vector<int64_t> SQUARE = {64, 128, 256, 512, 1024, 2048};
 const int64_t NAIVE_MAX_N = 512;
@@ -64,60 +62,6 @@ const int64_t QUICK_N = 256, QUICK_B = 128, QUICK_LAYER = 2;
  * 128^3 = 2097152 multiply-adds, timed on one thread and split on all of them. */
 const std::vector<int64_t> SMALL = {16, 24, 32, 40, 48, 56, 64, 80, 96, 128};
 const int64_t QUICK_SMALL = 64;
-
-/* Rounds of PEAK_CHAINS FMAs per call of a peak function: about 0.2 ms on one core. */
-const long PEAK_ITERS = 1L << 16;
-
-/* Rows (gemm/<kernel>[/threads:<n>], act/<set>) that disagreed with the reference:
- * the exit status is then 1. */
-std::set<std::string> wrong_kernels;
-
-/* ---- buffers ---------------------------------------------------------------- */
-
-struct free_delete {
-    void operator()(void *p) const { std::free(p); }
-};
-template <class T> using buffer = std::unique_ptr<T[], free_delete>;
-
-/* n elements of T, 64-byte aligned; exits naming the size when memory runs out. */
-template <class T> buffer<T> aligned(size_t n)
-{
-    size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
-    void *p = std::aligned_alloc(64, bytes ? bytes : 64);
-    if (!p) {
-        std::fprintf(stderr, "bench: out of memory allocating %zu bytes (aligned)\n", bytes);
-        std::exit(1);
-    }
-    return buffer<T>(static_cast<T *>(p));
-}
-
-/* Uniform floats in [lo, hi) from xorshift64 seeded by `seed`: the same seed
- * gives the same operands to a kernel and to its reference. */
-void fill(float *x, size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f)
-{
-    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (size_t i = 0; i < n; i++) {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        x[i] = lo + (hi - lo) * (float)((double)(s >> 40) / (double)(1u << 24));
-    }
-}
-
-std::string features(unsigned mask)
-{
-    char buf[128];
-    cpu_features_str(mask, buf, sizeof buf);
-    return buf;
-}
-
-/* "" when this CPU runs a kernel that needs `needs`, else the reason. */
-std::string cannot_run(unsigned needs)
-{
-    if (kernel_runs_here(needs))
-        return "";
-    return "needs " + features(needs) + "; this CPU has " + features(cpu_features());
-}
 
 /* ---- GEMM ------------------------------------------------------------------- */
 
@@ -283,21 +227,6 @@ void bench_gemm(benchmark::State &st, const gemm_row &row, const gemm_shape &s)
                                                benchmark::Counter::kIsIterationInvariantRate);
 }
 
-double min_of(const std::vector<double> &v)
-{
-    return *std::min_element(v.begin(), v.end());
-}
-
-/* Every benchmark reports a `min` next to Google Benchmark's mean/median/stddev/cv:
- * the best of the repetitions, as BLIS quotes it. */
-benchmark::internal::Benchmark *with_stats(benchmark::internal::Benchmark *b, bool real_time)
-{
-    b->ComputeStatistics("min", min_of);
-    if (real_time)
-        b->UseRealTime();
-    return b;
-}
-
 using shape_of = std::function<gemm_shape(const benchmark::State &)>;
 
 benchmark::internal::Benchmark *add_gemm(const gemm_row &row, const std::string &family,
@@ -334,14 +263,6 @@ gemm_shape square_shape(const benchmark::State &st)
 {
     const int n = (int)st.range(0);
     return {n, n, n, false, false, 0.0f};
-}
-
-std::string net_name(const std::vector<int> &net)
-{
-    std::string s;
-    for (int d : net)
-        s += (s.empty() ? "" : "-") + std::to_string(d);
-    return s;
 }
 
 void register_gemm_row(const gemm_row &row, bool quick)
@@ -648,48 +569,6 @@ void register_act(bool quick)
     }
 }
 
-/* ---- peak -------------------------------------------------------------------- */
-
-void bench_peak(benchmark::State &st, const char *isa, unsigned needs,
-                double (*peak)(long, int), int threads)
-{
-    st.SetLabel(isa);
-    std::string why = cannot_run(needs);
-    if (!why.empty()) {
-        st.SkipWithError(why.c_str());
-        return;
-    }
-    double flops = 0;
-    for (auto _ : st) {
-        flops = peak(PEAK_ITERS, threads);
-        benchmark::DoNotOptimize(flops);
-    }
-    st.counters["threads"] = threads;
-    st.counters["GFLOPS"] =
-        benchmark::Counter(1e-9 * flops, benchmark::Counter::kIsIterationInvariantRate);
-}
-
-void register_peak(int all_threads)
-{
-    const struct {
-        const char *isa;
-        unsigned needs;
-        double (*fn)(long, int);
-    } isas[] = {{"avx2", CPU_AVX2 | CPU_FMA, peak_fma_avx2},
-                {"avx512", CPU_AVX512F, peak_fma_avx512}};
-    for (const auto &p : isas) {
-        std::vector<int> counts = {1};
-        if (all_threads > 1)
-            counts.push_back(all_threads);
-        for (int t : counts) {
-            auto *b = benchmark::RegisterBenchmark(
-                (std::string("peak/") + p.isa + "/threads:" + std::to_string(t)).c_str(),
-                [p, t](benchmark::State &st) { bench_peak(st, p.isa, p.needs, p.fn, t); });
-            with_stats(b, t > 1);
-        }
-    }
-}
-
 /* ---- context and main ---------------------------------------------------------- */
 
 std::string cpu_model()
@@ -781,8 +660,10 @@ int main(int argc, char **argv)
     const int all_threads = kernels_max_threads(); /* before any row changes it */
     add_context(all_threads);
     register_peak(all_threads);
+    register_mem(all_threads, quick);
     register_gemm(all_threads, quick);
     register_act(quick);
+    register_step(all_threads, quick);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     if (!wrong_kernels.empty()) {

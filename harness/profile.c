@@ -16,7 +16,7 @@ enum { PROFILE_STREAM_FLOATS = 8 << 20, PROFILE_STREAM_REPS = 5 };
 void profile_measure(int threads, profile_limits *l) {
     l->threads = threads;
     l->peak_flops = kernels_fma_peak(threads);
-    l->bandwidth = kernels_stream(true, PROFILE_STREAM_FLOATS, threads, PROFILE_STREAM_REPS);
+    l->bandwidth = kernels_stream(STREAM_TRIAD, PROFILE_STREAM_FLOATS, threads, PROFILE_STREAM_REPS);
 }
 
 const char *profile_phase_name(mlp_phase ph) {

@@ -163,10 +163,21 @@ void kernels_team_sync(void);
  * (about 20 ms) with the widest FMA it runs (peak.h); 0 without AVX2 and FMA. */
 double kernels_fma_peak(int threads);
 
-/* STREAM's bandwidth, bytes per second (the fastest of reps passes): copy
- * (a = b) or triad (a = b + 3c) over arrays of n floats on `threads` threads;
- * 0 when the arrays cannot be allocated. */
-double kernels_stream(bool triad, size_t n, int threads, int reps);
+/* STREAM (McCalpin) over three arrays a, b, c of n floats, each of `threads`
+ * OpenMP threads streaming its own contiguous part (the same part in every
+ * pass, so the pass STREAM_FIRST_TOUCH places each page where it is used):
+ *   STREAM_FIRST_TOUCH  a = 0, b = 1, c = 2 (before any timed pass)
+ *   STREAM_COPY         a = b
+ *   STREAM_TRIAD        a = b + 3c */
+typedef enum { STREAM_FIRST_TOUCH, STREAM_COPY, STREAM_TRIAD } stream_op;
+void kernels_stream_pass(stream_op op, float *a, float *b, float *c, size_t n, int threads);
+/* Bytes one pass of op moves by STREAM's count: the arrays read and written,
+ * no write-allocate reads. */
+double kernels_stream_bytes(stream_op op, size_t n);
+/* STREAM's bandwidth, bytes per second: the fastest of reps passes of op over
+ * freshly allocated arrays (first touch untimed); 0 when they cannot be
+ * allocated. */
+double kernels_stream(stream_op op, size_t n, int threads, int reps);
 
 /* Flush denormal floats (nonzero |x| < FLT_MIN) to zero, as results (FTZ) and as
  * inputs (DAZ), on the calling thread and in gemm_omp's workers (which copy the

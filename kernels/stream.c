@@ -30,46 +30,61 @@ static void stream_part(size_t n, int t, int nt, size_t *lo, size_t *hi)
         *hi = n;
 }
 
-double kernels_stream(bool triad, size_t n, int threads, int reps)
+void kernels_stream_pass(stream_op op, float *a, float *b, float *c, size_t n, int threads)
+{
+    if (threads < 1)
+        threads = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+#ifdef _OPENMP
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+        const int t = 0, nt = 1;
+#endif
+        size_t lo, hi;
+        stream_part(n, t, nt, &lo, &hi);
+        switch (op) {
+        case STREAM_FIRST_TOUCH:
+            for (size_t i = lo; i < hi; i++)
+                a[i] = 0.0f, b[i] = 1.0f, c[i] = 2.0f;
+            break;
+        case STREAM_COPY:
+            for (size_t i = lo; i < hi; i++)
+                a[i] = b[i];
+            break;
+        case STREAM_TRIAD:
+            for (size_t i = lo; i < hi; i++)
+                a[i] = b[i] + 3.0f * c[i];
+            break;
+        }
+    }
+}
+
+double kernels_stream_bytes(stream_op op, size_t n)
+{
+    /* STREAM's count: the arrays read and written, no write-allocate reads */
+    return (op == STREAM_TRIAD ? 3.0 : 2.0) * (double)n * sizeof(float);
+}
+
+double kernels_stream(stream_op op, size_t n, int threads, int reps)
 {
     float *a = aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
     float *b = aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
     float *c = aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
     double best = 0;
     if (a && b && c) {
-        if (threads < 1)
-            threads = 1;
+        kernels_stream_pass(STREAM_FIRST_TOUCH, a, b, c, n, threads);
         double seconds = 0;
-        for (int r = -1; r < reps; r++) { /* r = -1: the first touch */
+        for (int r = 0; r < reps; r++) {
             double t0 = stream_now();
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-            {
-#ifdef _OPENMP
-                const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-                const int t = 0, nt = 1;
-#endif
-                size_t lo, hi;
-                stream_part(n, t, nt, &lo, &hi);
-                if (r < 0) {
-                    for (size_t i = lo; i < hi; i++)
-                        a[i] = 0.0f, b[i] = 1.0f, c[i] = 2.0f;
-                } else if (triad) {
-                    for (size_t i = lo; i < hi; i++)
-                        a[i] = b[i] + 3.0f * c[i];
-                } else {
-                    for (size_t i = lo; i < hi; i++)
-                        a[i] = b[i];
-                }
-            }
+            kernels_stream_pass(op, a, b, c, n, threads);
             double dt = stream_now() - t0;
-            if (r >= 0 && (seconds == 0 || dt < seconds))
+            if (seconds == 0 || dt < seconds)
                 seconds = dt;
         }
-        /* STREAM's count: the arrays read and written, no write-allocate reads */
-        best = (triad ? 3.0 : 2.0) * (double)n * sizeof(float) / seconds;
+        best = kernels_stream_bytes(op, n) / seconds;
     }
     free(a);
     free(b);

@@ -2,7 +2,8 @@
  * K, so its result is bit-identical for 1, 2, 3 and 4 threads, for gemm and for
  * the fused bias + ReLU layer; and kernels_parallel_for, the trainer's loop for
  * elementwise kernels: exact coverage, aligned ranges, the caller's denormal
- * mode.  (Without OpenMP every count runs one thread and the tests still hold.) */
+ * mode; and STREAM's passes (stream.c).  (Without OpenMP every count runs one
+ * thread and the tests still hold.) */
 #include <criterion/criterion.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -173,4 +174,30 @@ Test(parallel_for, workers_follow_the_callers_denormal_mode) {
     }
     free(a), free(b), free(c);
     kernels_set_threads(0);
+}
+
+/* STREAM's passes (the bandwidth the profile and the mem/ rows are held to):
+ * every element of a written, by the right formula, on any thread count and a
+ * size that is not a multiple of a thread's 16-float runs; the byte count is
+ * STREAM's; a measured bandwidth is positive. */
+Test(stream, copy_and_triad_write_every_element_on_1_to_3_threads) {
+    enum { N = 1000 };
+    float *a = xmalloc_aligned(N * 4), *b = xmalloc_aligned(N * 4), *c = xmalloc_aligned(N * 4);
+    for (int t = 1; t <= 3; t++) {
+        kernels_stream_pass(STREAM_FIRST_TOUCH, a, b, c, N, t);
+        for (int i = 0; i < N; i++)
+            cr_assert(a[i] == 0 && b[i] == 1 && c[i] == 2,
+                      "%d threads, first touch at %d: %g %g %g", t, i, a[i], b[i], c[i]);
+        for (int i = 0; i < N; i++) b[i] = (float)i, c[i] = (float)(2 * i);
+        kernels_stream_pass(STREAM_COPY, a, b, c, N, t);
+        for (int i = 0; i < N; i++)
+            cr_assert_eq(a[i], (float)i, "%d threads, copy at %d: %g", t, i, a[i]);
+        kernels_stream_pass(STREAM_TRIAD, a, b, c, N, t);
+        for (int i = 0; i < N; i++)
+            cr_assert_eq(a[i], (float)(7 * i), "%d threads, triad at %d: %g", t, i, a[i]);
+    }
+    cr_assert_eq(kernels_stream_bytes(STREAM_COPY, N), 8.0 * N);
+    cr_assert_eq(kernels_stream_bytes(STREAM_TRIAD, N), 12.0 * N);
+    cr_assert_gt(kernels_stream(STREAM_TRIAD, N, 2, 2), 0.0);
+    free(a), free(b), free(c);
 }

@@ -2,8 +2,9 @@
 # bench-report.sh: turns ./bench's Google Benchmark JSON into CSV and prints it as
 # tables.  It reads MAIN.json, plus EXTRA.json=KERNEL files (runs of the same
 # benchmark whose GEMM rows are renamed KERNEL, e.g. OpenBLAS forced to another
-# core type), and writes gemm.csv and act.csv next to MAIN.json.  It measures
-# nothing and draws nothing (plots/gflops.gp and plots/speedup.gp do); it needs
+# core type), and writes gemm.csv, act.csv, mem.csv and step.csv next to
+# MAIN.json.  It measures nothing and draws nothing (plots/gflops.gp and
+# plots/speedup.gp do); it needs
 # jq and a POSIX awk, not Python.
 #
 # Usage: sh harness/tools/bench-report.sh results/bench/gemm.json \
@@ -31,6 +32,13 @@
 #                    machine was; the report counts the rows above 5%
 # act.csv, one row per activation set, function and size:
 #   kernel,func,shape,elements,ns_median,ns_best,gbytes_per_s,gelems_per_s,speedup_scalar,cv_pct
+# mem.csv, STREAM (mem/ rows), one row per operation, thread count and size:
+#   op,threads,floats,gbytes_per_s_median,gbytes_per_s_best,cv_pct   (STREAM's byte count)
+# step.csv, whole training steps (step/ rows: Adam with the weight average, as
+#   make train runs), one row per GEMM kernel, thread count, net and batch:
+#   kernel,threads,net,batch,us_median,us_best,gflops_median,peak_isa,pct_peak,
+#   images_per_s,s_per_epoch (60,000 images at the median),speedup_1thread
+#   (over the same kernel's 1-thread row),cv_pct
 set -eu
 
 usage() {
@@ -251,6 +259,56 @@ END {
                 printf "%-32s %-10s %10.1f %9.2f %9.3f %7s\n", shape[i], kern[i], 1e9 * tmed[i],
                        bps[i] / 1e9, ips[i] / 1e9, num(ratio(scalar[shape[i]], tmed[i]), "%.1f")
 
+    print "op,threads,floats,gbytes_per_s_median,gbytes_per_s_best,cv_pct" > mem_csv
+    for (i = 1; i <= n; i++) {
+        if (kind[i] != "mem")
+            continue
+        floats = shape[i]; sub(/^n:/, "", floats)
+        print kern[i], thr[i], floats, num(bps[i] / 1e9, "%.4g"),
+              num(bps[i] * tmed[i] / tmin[i] / 1e9, "%.4g"), num(cv[i], "%.2g") > mem_csv
+    }
+    if (nshapes["mem"] > 0) {
+        printf "\nmemory (STREAM, GB/s median / best)\n"
+        printf "%-12s %-6s %3s %9s %9s %5s\n", "floats", "op", "thr", "median", "best", "cv%"
+    }
+    for (s = 1; s <= nshapes["mem"]; s++)
+        for (i = 1; i <= n; i++)
+            if (kind[i] == "mem" && shape[i] == order["mem", s])
+                printf "%-12s %-6s %3s %9.1f %9.1f %5s\n", shape[i], kern[i], thr[i], bps[i] / 1e9,
+                       bps[i] * tmed[i] / tmin[i] / 1e9, num(cv[i], "%.1f")
+
+    print "kernel,threads,net,batch,us_median,us_best,gflops_median,peak_isa,pct_peak,images_per_s,s_per_epoch,speedup_1thread,cv_pct" > step_csv
+    for (i = 1; i <= n; i++)
+        if (kind[i] == "step" && thr[i] == 1)
+            step_one[kern[i], shape[i]] = tmed[i]
+    for (i = 1; i <= n; i++) {
+        if (kind[i] != "step")
+            continue
+        net = shape[i]; sub(/\/.*/, "", net)
+        batch = shape[i]; sub(/.*B:/, "", batch)
+        isa[i] = isa_of(kern[i], core[i])
+        if (isa[i] == "avx512" && !((isa[i], thr[i]) in peak))
+            isa[i] = "avx2"
+        pk[i] = ((isa[i], thr[i]) in peak) ? peak[isa[i], thr[i]] : ""
+        pct[i] = ratio(gf[i], pk[i]) == "" ? "" : 100 * ratio(gf[i], pk[i])
+        epoch[i] = tmed[i] * int((60000 + batch - 1) / batch)
+        x1[i] = ((kern[i], shape[i]) in step_one) ? ratio(step_one[kern[i], shape[i]], tmed[i]) : ""
+        print kern[i], thr[i], net, batch, num(1e6 * tmed[i], "%.4g"), num(1e6 * tmin[i], "%.4g"),
+              num(gf[i], "%.4g"), isa[i], num(pct[i], "%.1f"), num(ips[i], "%.0f"),
+              num(epoch[i], "%.4g"), num(x1[i], "%.3g"), num(cv[i], "%.2g") > step_csv
+    }
+    if (nshapes["step"] > 0) {
+        printf "\ntraining step (gather, forward, backward, Adam + weight average; median; s/epoch for 60,000 images; x1 = over 1 thread)\n"
+        printf "%-24s %-10s %3s %10s %9s %13s %10s %8s %6s %5s\n", "net/batch", "kernel", "thr",
+               "us/step", "GFLOP/s", "%peak", "images/s", "s/epoch", "x1", "cv%"
+    }
+    for (s = 1; s <= nshapes["step"]; s++)
+        for (i = 1; i <= n; i++)
+            if (kind[i] == "step" && shape[i] == order["step", s])
+                printf "%-24s %-10s %3s %10.1f %9.1f %13s %10.0f %8.3f %6s %5s\n", shape[i], kern[i],
+                       thr[i], 1e6 * tmed[i], gf[i], pct[i] == "" ? "" : sprintf("%.1f %s", pct[i], isa[i]),
+                       ips[i], epoch[i], num(x1[i], "%.2f"), num(cv[i], "%.1f")
+
     if (nerrs > 0)
         print "\nnot timed:"
     for (e = 1; e <= nerrs; e++) {
@@ -271,7 +329,9 @@ tsv=$(mktemp)
 # harness's afile does), so a kill leaves the old files or the new ones.
 gemm_tmp=$dir/gemm.csv.tmp.$$
 act_tmp=$dir/act.csv.tmp.$$
-trap 'rm -f "$tsv" "$gemm_tmp" "$act_tmp"' EXIT
+mem_tmp=$dir/mem.csv.tmp.$$
+step_tmp=$dir/step.csv.tmp.$$
+trap 'rm -f "$tsv" "$gemm_tmp" "$act_tmp" "$mem_tmp" "$step_tmp"' EXIT
 
 jq -r --arg rename "" "$JQ_PROG" "$main" >"$tsv"
 for extra in "$@"; do
@@ -282,7 +342,9 @@ for extra in "$@"; do
     fi
     jq -r --arg rename "$kernel" "$JQ_PROG" "$file" >>"$tsv"
 done
-awk -F '\t' -v OFS=, -v gemm_csv="$gemm_tmp" -v act_csv="$act_tmp" -v CV_STEADY=5 "$AWK_PROG" "$tsv"
-mv -f "$gemm_tmp" "$dir/gemm.csv"
-mv -f "$act_tmp" "$dir/act.csv"
-printf '\nwrote %s and %s\n' "$dir/gemm.csv" "$dir/act.csv"
+awk -F '\t' -v OFS=, -v gemm_csv="$gemm_tmp" -v act_csv="$act_tmp" -v mem_csv="$mem_tmp" \
+    -v step_csv="$step_tmp" -v CV_STEADY=5 "$AWK_PROG" "$tsv"
+for f in gemm act mem step; do
+    mv -f "$dir/$f.csv.tmp.$$" "$dir/$f.csv"
+done
+printf '\nwrote %s, %s, %s and %s\n' "$dir/gemm.csv" "$dir/act.csv" "$dir/mem.csv" "$dir/step.csv"
