@@ -272,7 +272,7 @@ FUZZ_DICT_config        := -dict=tests/fuzz/config.dict
 FUZZ_DICT_checkpoint    := -dict=tests/fuzz/config.dict
 FUZZ_KERNELS := $(patsubst %.c,build/fuzz/%.o,$(KERNEL_SRCS))
 FUZZ_CFG     := build/fuzz/tests/fuzz/cfg_check.o build/fuzz/harness/config.o \
-                build/fuzz/harness/util.o $(FUZZ_KERNELS)
+                build/fuzz/harness/config_ini.o build/fuzz/harness/util.o $(FUZZ_KERNELS)
 FUZZ_OBJS    := build/fuzz/tests/fuzz/common.o build/fuzz/harness/mnist.o \
                 build/fuzz/harness/sweep.o build/fuzz/harness/checkpoint.o $(FUZZ_CFG) \
                 $(FUZZ_TARGETS:%=build/fuzz/tests/fuzz/fuzz_%.o)

@@ -1,7 +1,8 @@
 /* config.h: the experiment configuration, read from INI files with inih.
  *
  * Every key is a row of one table (config.c): its section, name, type, range
- * and default.  The same table parses INI files, `--set section.key=value`,
+ * and default.  The same table parses INI files (config_ini.c),
+ * `--set section.key=value`,
  * the configuration stored in a checkpoint, and writes the `section.key`
  * columns of the CSV files, so a new key is one row.  Every value is checked
  * when it is set; errors name the file, the line and the key.  The [sweep]
