@@ -76,7 +76,7 @@ int results_summarize(const csv_table *runs, const char *const *run_ids, size_t 
 void results_summary_free(results_summary *s);
 int results_write_summary(const char *dir, const results_summary *s, char *err, size_t err_len);
 
-/* Combines the runs.csv and epochs.csv of dirs into out (NULL: results/<name>
+/* results_merge.c: combines the runs.csv and epochs.csv of dirs into out (NULL: results/<name>
  * of the rows; *out_dir receives it): the columns and sweep_id must agree, a
  * run_id is kept once.  out must be one of dirs or hold no runs.csv.  0, or
  * -1 + err naming the mismatch. */
