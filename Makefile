@@ -24,11 +24,14 @@ build/kernels/%_avx2.o build/fuzz/kernels/%_avx2.o:     ISA := -mavx2 -mfma
 build/kernels/%_avx512.o build/fuzz/kernels/%_avx512.o: ISA := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
 
 KERNEL_SRCS  := $(wildcard kernels/*.c)
-HARNESS_SRCS := $(filter-out harness/experiment.c,$(wildcard harness/*.c))
+# ./experiment's main and its subcommands (one file each) link into it alone.
+CMD_SRCS     := harness/experiment.c $(wildcard harness/cmd*.c)
+HARNESS_SRCS := $(filter-out $(CMD_SRCS),$(wildcard harness/*.c))
 TEST_SRCS    := $(wildcard tests/test_*.c)
 LIB_OBJS     := $(patsubst %.c,build/%.o,$(KERNEL_SRCS) $(HARNESS_SRCS))
+CMD_OBJS     := $(patsubst %.c,build/%.o,$(CMD_SRCS))
 TEST_OBJS    := $(patsubst %.c,build/%.o,$(TEST_SRCS))
-ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) build/harness/experiment.o
+ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) $(CMD_OBJS)
 
 # The experiment that `make train` runs, and extra arguments for it.
 EXPERIMENT ?= experiments/mnist.ini
@@ -89,7 +92,7 @@ memcheck: deps
 experiment: build/experiment
 	$(Q)ln -sf build/experiment $@
 
-build/experiment: build/harness/experiment.o $(LIB_OBJS)
+build/experiment: $(CMD_OBJS) $(LIB_OBJS)
 	@echo '  LD    $@'
 	$(Q)$(CC) $(ALL_CFLAGS) $(OMP) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 

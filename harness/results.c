@@ -390,3 +390,28 @@ int results_write_summary(const char *dir, const results_summary *s, char *err, 
     free(order);
     return afile_commit(&a, err, len);
 }
+
+void results_print_summary(FILE *f, const results_summary *s) {
+    if (!s->n) return;
+    fprintf(f, "\nsummary (%zu point%s, best mean validation accuracy first; +- is the standard "
+            "deviation over repeats, se the binomial standard error of the test accuracy):\n"
+            "  %-9s %-16s %-16s %-5s %-9s %s\n",
+            s->n, s->n == 1 ? "" : "s", "runs ok", "val_acc %", "test_acc %", "se", "seconds",
+            "point");
+    long n_test = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const results_point *p = &s->p[i];
+        char runs[24], val[32], test[32];
+        snprintf(runs, sizeof runs, "%d/%d", p->ok, p->runs);
+        snprintf(val, sizeof val, "%.2f +- %.2f", 100 * p->val_mean, 100 * p->val_std);
+        snprintf(test, sizeof test, "%.2f +- %.2f", 100 * p->test_mean, 100 * p->test_std);
+        fprintf(f, "  %-9s %-16s %-16s %-5.2f %-9.1f %s\n", runs, p->ok ? val : "-",
+                p->ok ? test : "-", 100 * p->test_se, p->seconds_mean,
+                p->label[0] ? p->label : "(the file's configuration)");
+        if (p->n_test) n_test = p->n_test;
+    }
+    if (n_test)
+        fprintf(f, "note: on %ld test images an accuracy near 98%% has a standard error of about "
+                "%.2f points, so test accuracies less than ~%.1f points apart are noise.\n",
+                n_test, 100 * sqrt(0.98 * 0.02 / n_test), 200 * sqrt(0.98 * 0.02 / n_test));
+}
