@@ -25,6 +25,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 /* "experiment: msg" on stderr; returns code. */
 int cmd_fail(int code, const char *msg);

@@ -37,6 +37,8 @@ static const command commands[] = {
      "evaluate a saved model on its data set's test images"},
     {"kernels", cmd_kernels, "",
      "list the GEMM and activation kernels and whether this CPU runs them"},
+    {"keys", cmd_keys, "",
+     "list every INI key: type, default, range and meaning (README's table)"},
     {"help", cmd_help, "", "this text"},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
