@@ -100,7 +100,7 @@ static int load_sweep_data(const sweep *s, int index, int count, run_data **data
         }
         char msg[768], label[256];
         if (run_data_check(&c, &(*data)[i], msg, sizeof msg)) {
-            /* The key first, for blame_key. */
+            /* The key first, for cmd_blame_key. */
             sweep_label(s, point, label, sizeof label);
             snprintf(err, len, "%.700s (run %zu%s%.200s)", msg, r + 1, label[0] ? ": " : "", label);
             return -1;
