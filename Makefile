@@ -24,11 +24,14 @@ build/kernels/%_avx2.o build/fuzz/kernels/%_avx2.o:     ISA := -mavx2 -mfma
 build/kernels/%_avx512.o build/fuzz/kernels/%_avx512.o: ISA := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
 
 KERNEL_SRCS  := $(wildcard kernels/*.c)
-HARNESS_SRCS := $(filter-out harness/experiment.c,$(wildcard harness/*.c))
+# ./experiment's main and its subcommands (one file each) link into it alone.
+CMD_SRCS     := harness/experiment.c $(wildcard harness/cmd*.c)
+HARNESS_SRCS := $(filter-out $(CMD_SRCS),$(wildcard harness/*.c))
 TEST_SRCS    := $(wildcard tests/test_*.c)
 LIB_OBJS     := $(patsubst %.c,build/%.o,$(KERNEL_SRCS) $(HARNESS_SRCS))
+CMD_OBJS     := $(patsubst %.c,build/%.o,$(CMD_SRCS))
 TEST_OBJS    := $(patsubst %.c,build/%.o,$(TEST_SRCS))
-ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) build/harness/experiment.o
+ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) $(CMD_OBJS)
 
 # The experiment that `make train` runs, and extra arguments for it.
 EXPERIMENT ?= experiments/mnist.ini
@@ -89,7 +92,7 @@ memcheck: deps
 experiment: build/experiment
 	$(Q)ln -sf build/experiment $@
 
-build/experiment: build/harness/experiment.o $(LIB_OBJS)
+build/experiment: $(CMD_OBJS) $(LIB_OBJS)
 	@echo '  LD    $@'
 	$(Q)$(CC) $(ALL_CFLAGS) $(OMP) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
@@ -277,7 +280,7 @@ FUZZ_DICT_config        := -dict=tests/fuzz/config.dict
 FUZZ_DICT_checkpoint    := -dict=tests/fuzz/config.dict
 FUZZ_KERNELS := $(patsubst %.c,build/fuzz/%.o,$(KERNEL_SRCS))
 FUZZ_CFG     := build/fuzz/tests/fuzz/cfg_check.o build/fuzz/harness/config.o \
-                build/fuzz/harness/util.o $(FUZZ_KERNELS)
+                build/fuzz/harness/config_ini.o build/fuzz/harness/util.o $(FUZZ_KERNELS)
 FUZZ_OBJS    := build/fuzz/tests/fuzz/common.o build/fuzz/harness/mnist.o \
                 build/fuzz/harness/sweep.o build/fuzz/harness/checkpoint.o $(FUZZ_CFG) \
                 $(FUZZ_TARGETS:%=build/fuzz/tests/fuzz/fuzz_%.o)

@@ -1,10 +1,11 @@
-/* config.c: the key table and the INI/--set parsing of config.h. */
+/* config.c: the key table of config.h: checking and setting a value (--set, and
+ * each line config_ini.c reads), formatting it back, and describing each key
+ * (`./experiment keys`, README's table).  INI files are config_ini.c's. */
 #include "config.h"
 
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,27 +25,54 @@ typedef struct {
     bool meta;                        /* cfg_key_is_meta */
     const char *choices;              /* T_ENUM: space-separated */
     const char *def;                  /* default, as text */
+    const char *meaning;              /* one Markdown line: README's table is printed from it */
 } key_spec;
 
 #define F(field) offsetof(cfg, field), sizeof(((cfg *)0)->field)
 static const key_spec keys[] = {
-    {"experiment", "name", "experiment.name", T_NAME, F(name), 0, 0, false, true, NULL, "mnist"},
-    {"experiment", "seed", "experiment.seed", T_U64, F(seed), 0, 0, false, false, NULL, "42"},
-    {"experiment", "repeats", "experiment.repeats", T_INT, F(repeats), 1, 1000, false, true, NULL, "1"},
-    {"data", "dataset", "data.dataset", T_ENUM, F(dataset), 0, 0, false, false, "mnist fashion-mnist", "mnist"},
-    {"data", "dir", "data.dir", T_STR, F(data_dir), 0, 0, false, false, NULL, ""},
-    {"data", "val_split", "data.val_split", T_REAL, F(val_split), 0, 0.99, false, false, NULL, "0.1"},
-    {"model", "layers", "model.layers", T_LAYERS, F(sizes), 1, 65536, false, false, NULL, "784,128,64,10"},
-    {"train", "optimizer", "train.optimizer", T_ENUM, F(optimizer), 0, 0, false, false, "sgd momentum adam", "adam"},
-    {"train", "lr", "train.lr", T_REAL, F(lr), 0, 10, true, false, NULL, "0.001"},
-    {"train", "momentum", "train.momentum", T_REAL, F(momentum), 0, 0.999, false, false, NULL, "0.9"},
-    {"train", "ema", "train.ema", T_REAL, F(ema), 0, 0.99999, false, false, NULL, "0"},
-    {"train", "batch", "train.batch", T_INT, F(batch), 1, 65536, false, false, NULL, "32"},
-    {"train", "epochs", "train.epochs", T_INT, F(epochs), 1, 100000, false, false, NULL, "5"},
-    {"train", "profile", "train.profile", T_BOOL, F(profile), 0, 0, false, true, NULL, "false"},
-    {"kernels", "gemm", "kernels.gemm", T_GEMM, F(gemm), 0, 0, false, false, NULL, "auto"},
-    {"kernels", "activation", "kernels.activation", T_ACT, F(activation), 0, 0, false, false, NULL, "auto"},
-    {"kernels", "threads", "kernels.threads", T_INT, F(threads), 0, 1024, false, false, NULL, "0"},
+    {"experiment", "name", "experiment.name", T_NAME, F(name), 0, 0, false, true, NULL, "mnist",
+     "results go to `results/<name>/`"},
+    {"experiment", "seed", "experiment.seed", T_U64, F(seed), 0, 0, false, false, NULL, "42",
+     "initialization and shuffling"},
+    {"experiment", "repeats", "experiment.repeats", T_INT, F(repeats), 1, 1000, false, true, NULL, "1",
+     "a sweep runs each point this many times, with seeds `seed`, `seed+1`, ..."},
+    {"data", "dataset", "data.dataset", T_ENUM, F(dataset), 0, 0, false, false, "mnist fashion-mnist", "mnist",
+     "MNIST or Fashion-MNIST"},
+    {"data", "dir", "data.dir", T_STR, F(data_dir), 0, 0, false, false, NULL, "",
+     "folder of the four IDX files, raw or `.gz`; empty: the data set's default, `data/mnist` for "
+     "MNIST, Debian's `/usr/share/datasets/fashion-mnist` for Fashion-MNIST (`make data-fashion`)"},
+    {"data", "val_split", "data.val_split", T_REAL, F(val_split), 0, 0.99, false, false, NULL, "0.1",
+     "fraction held out from the *end* of the training set for validation (Keras' "
+     "`validation_split`)"},
+    {"model", "layers", "model.layers", T_LAYERS, F(sizes), 1, 65536, false, false, NULL, "784,128,64,10",
+     "sizes from input to output; hidden layers use ReLU, the output softmax. The first must "
+     "match the images (784) and the last the classes (10)"},
+    {"train", "optimizer", "train.optimizer", T_ENUM, F(optimizer), 0, 0, false, false, "sgd momentum adam", "adam",
+     "Keras' formulas; Adam β₁ 0.9, β₂ 0.999, ε 1e-7"},
+    {"train", "lr", "train.lr", T_REAL, F(lr), 0, 10, true, false, NULL, "0.001",
+     "learning rate"},
+    {"train", "momentum", "train.momentum", T_REAL, F(momentum), 0, 0.999, false, false, NULL, "0.9",
+     "for `optimizer = momentum`"},
+    {"train", "ema", "train.ema", T_REAL, F(ema), 0, 0.99999, false, false, NULL, "0",
+     "when > 0, evaluate (and save) the exponential moving average of the weights with this "
+     "decay, like Keras' `use_ema`/`ema_momentum`; 0 is off"},
+    {"train", "batch", "train.batch", T_INT, F(batch), 1, 65536, false, false, NULL, "32",
+     "mini-batch size; the training set is reshuffled every epoch"},
+    {"train", "epochs", "train.epochs", T_INT, F(epochs), 1, 100000, false, false, NULL, "5",
+     "passes over the training set"},
+    {"train", "profile", "train.profile", T_BOOL, F(profile), 0, 0, false, true, NULL, "false",
+     "`true` (or `./experiment train --profile`): time every phase of the training steps, print "
+     "the table of [Where a step's time goes](#where-a-steps-time-goes) and write "
+     "`results/<name>/profile.csv` (a sweep appends each run's rows, keyed by run id)"},
+    {"kernels", "gemm", "kernels.gemm", T_GEMM, F(gemm), 0, 0, false, false, NULL, "auto",
+     "the GEMM kernel; `auto` picks the fastest this CPU runs"},
+    {"kernels", "activation", "kernels.activation", T_ACT, F(activation), 0, 0, false, false, NULL, "auto",
+     "the activation kernel set; `auto` picks the fastest this CPU runs"},
+    {"kernels", "threads", "kernels.threads", T_INT, F(threads), 0, 1024, false, false, NULL, "0",
+     "threads of a training step (threaded kernels: the whole step runs in one team); 0 times a "
+     "few steps of a scratch copy of the model on 1 thread and on every core and trains on the "
+     "faster, printing both (`threads: 1, picked by kernels.threads = 0 (a step measured 101.7 "
+     "us on 1 thread, 318.5 us on 2)`)"},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -276,118 +304,74 @@ void cfg_format(const cfg *c, size_t i, char *buf, size_t len) {
     }
 }
 
-/* inih's line reader (fgets's contract), in place of fgets: it counts lines as
- * inih does, so that a handler knows its line, and it stops where inih would
- * misread the file: at a control character (a binary file would be read as lines
- * of garbage, and fgets's line ends at a NUL, hiding what follows it) and at a
- * line longer than inih's buffer (inih would cut it in two and keep the head as a
- * silently truncated value). */
-typedef struct {
-    FILE *f;
-    int line;      /* of the last line read */
-    int bad_byte;  /* the control character that stopped it, or -1 */
-    int too_long;  /* the length that stopped it (inih's limit), or 0 */
-} line_reader;
-
-static char *read_line(char *str, int num, void *stream) {
-    line_reader *r = stream;
-    int n = 0, ch = 0;
-    r->line++;
-    while (n < num - 1 && ch != '\n' && (ch = getc(r->f)) != EOF) {
-        if ((ch < 0x20 && !isspace(ch)) || ch == 0x7f) {
-            r->bad_byte = ch;
-            return NULL;
+void cfg_print(FILE *f, const cfg *c, cfg_show_fn show, const void *ctx) {
+    char value[1024];
+    for (size_t i = 0; i < N_KEYS; i++) {
+        fprintf(f, "  %-20s = ", keys[i].name);
+        if (show && show(f, i, ctx)) {
+            fputc('\n', f);
+            continue;
         }
-        str[n++] = (char)ch;
+        cfg_format(c, i, value, sizeof value);
+        fprintf(f, "%s\n", value);
     }
-    str[n] = '\0';
-    /* A full buffer is a whole line only when its newline or the end comes next. */
-    if (n > 0 && n == num - 1 && str[n - 1] != '\n' && (ch = getc(r->f)) != '\n' && ch != EOF) {
-        r->too_long = num - 1;
-        return NULL;
+}
+
+/* Key k's range in words, from the same fields that cfg_set_key checks. */
+static void key_range(const key_spec *k, FILE *f) {
+    switch (k->type) {
+    case T_STR:
+        fprintf(f, "up to %zu characters", k->size - 1);
+        return;
+    case T_NAME:
+        fprintf(f, "letters, digits, `.`, `_`, `-` (not first `.`); up to %zu characters",
+                k->size - 1);
+        return;
+    case T_ENUM:
+        for (const char *w = k->choices; *w;) {
+            size_t n = strcspn(w, " ");
+            fprintf(f, "%s`%.*s`", w == k->choices ? "" : ", ", (int)n, w);
+            w += n + (w[n] == ' ');
+        }
+        return;
+    case T_U64:
+        fprintf(f, "0..%llu", (unsigned long long)UINT64_MAX);
+        return;
+    case T_INT:
+        fprintf(f, "%ld..%ld", (long)k->min, (long)k->max);
+        return;
+    case T_REAL:
+        fprintf(f, "%s%g, %g]", k->min_open ? "(" : "[", k->min, k->max);
+        return;
+    case T_BOOL:
+        fputs("`true`, `false`", f);
+        return;
+    case T_LAYERS:
+        fprintf(f, "2..%d sizes, each %ld..%ld", MLP_MAX_LAYERS + 1, (long)k->min, (long)k->max);
+        return;
+    case T_GEMM:
+        fputs("`auto` or a GEMM kernel of `./experiment kernels`", f);
+        return;
+    case T_ACT:
+        fputs("`auto` or an activation set of `./experiment kernels`", f);
+        return;
     }
-    return n ? str : NULL;
 }
 
-typedef struct {
-    cfg *c;
-    cfg_sweep_fn on_sweep; /* NULL: a [sweep] section is an error */
-    void *sweep_ctx;
-    char msg[512]; /* the first error; ini_parse returns its line */
-} ini_ctx;
-
-static int on_ini_key(void *user, const char *section, const char *key, const char *value) {
-    ini_ctx *ctx = user;
-    char err[448];
-    int rc = -1;
-    if (strcmp(section, "sweep"))
-        rc = cfg_set_key(ctx->c, section, key, value, err, sizeof err);
-    else if (ctx->on_sweep)
-        rc = ctx->on_sweep(ctx->sweep_ctx, key, value, err, sizeof err);
-    else
-        snprintf(err, sizeof err, "[sweep] lists values for ./experiment sweep; train runs "
-                                  "one configuration (try: experiment sweep FILE)");
-    if (rc == 0) return 1;
-    if (!ctx->msg[0]) snprintf(ctx->msg, sizeof ctx->msg, "%s", err);
-    return 0;
-}
-
-int cfg_load_file(cfg *c, const char *path, char *err, size_t len) {
-    return cfg_load_sweep_file(c, path, NULL, NULL, err, len);
-}
-
-int cfg_load_sweep_file(cfg *c, const char *path, cfg_sweep_fn on_sweep, void *sweep_ctx,
-                        char *err, size_t len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, len, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+void cfg_print_keys(FILE *f) {
+    static const char *const type_names[] = {
+        [T_STR] = "text",    [T_NAME] = "name", [T_ENUM] = "choice",  [T_U64] = "integer",
+        [T_INT] = "integer", [T_REAL] = "real", [T_BOOL] = "boolean", [T_LAYERS] = "sizes",
+        [T_GEMM] = "kernel", [T_ACT] = "kernel"};
+    fputs("| key | type | default | range | meaning |\n|---|---|---|---|---|\n", f);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const key_spec *k = &keys[i];
+        /* An empty code span is no Markdown: the meaning says what empty means. */
+        fprintf(f, "| `%s` | %s | %s%s%s | ", k->name, type_names[k->type], k->def[0] ? "`" : "",
+                k->def[0] ? k->def : "(empty)", k->def[0] ? "`" : "");
+        key_range(k, f);
+        fprintf(f, " | %s |\n", k->meaning);
     }
-    line_reader in = {.f = f, .bad_byte = -1};
-    ini_ctx ctx = {.c = c, .on_sweep = on_sweep, .sweep_ctx = sweep_ctx};
-    int line = ini_parse_stream(read_line, &in, on_ini_key, &ctx);
-    fclose(f);
-    /* Ahead of inih's first error: in a binary file, the lines before the first
-     * control character are garbage too. */
-    if (in.bad_byte >= 0)
-        snprintf(err, len, "%s:%d: not a text file (control character 0x%02X)", path, in.line,
-                 (unsigned)in.bad_byte);
-    else if (in.too_long)
-        snprintf(err, len, "%s:%d: line longer than %d characters", path, in.line, in.too_long);
-    else if (line == 0)
-        return 0;
-    else if (ctx.msg[0])
-        snprintf(err, len, "%s:%d: %s", path, line, ctx.msg);
-    else
-        snprintf(err, len, "%s:%d: not a 'key = value' line or a [section] header", path, line);
-    return -1;
-}
-
-/* cfg_key_line's search: the lines that set one key. */
-typedef struct {
-    line_reader in;
-    const char *name;
-    int line, sweep_line;
-} key_lines;
-
-static int on_key_line(void *user, const char *section, const char *key, const char *value) {
-    key_lines *k = user;
-    size_t ns = strlen(section);
-    (void)value;
-    if (!strcmp(section, "sweep") && !strcmp(key, k->name))
-        k->sweep_line = k->in.line;
-    else if (!strncmp(k->name, section, ns) && k->name[ns] == '.' && !strcmp(k->name + ns + 1, key))
-        k->line = k->in.line;
-    return 1;
-}
-
-int cfg_key_line(const char *path, const char *name) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    key_lines k = {.in = {.f = f, .bad_byte = -1}, .name = name};
-    ini_parse_stream(read_line, &k.in, on_key_line, &k);
-    fclose(f);
-    return k.sweep_line ? k.sweep_line : k.line;
 }
 
 int cfg_set(cfg *c, const char *assignment, char *err, size_t len) {

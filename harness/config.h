@@ -1,18 +1,20 @@
 /* config.h: the experiment configuration, read from INI files with inih.
  *
- * Every key is a row of one table (config.c): its section, name, type, range
- * and default.  The same table parses INI files, `--set section.key=value`,
- * the configuration stored in a checkpoint, and writes the `section.key`
- * columns of the CSV files, so a new key is one row.  Every value is checked
- * when it is set; errors name the file, the line and the key.  The [sweep]
- * section of an INI file (lists of values, harness/sweep.h) goes to a callback
- * of cfg_load_sweep_file; cfg_load_file refuses it. */
+ * Every key is a row of one table (config.c): its section, name, type, range,
+ * default and meaning.  The same table parses INI files (config_ini.c),
+ * `--set section.key=value`, the configuration stored in a checkpoint, writes
+ * the `section.key` columns of the CSV files and prints `./experiment keys`, so
+ * a new key is one row.  Every value is checked when it is set; errors name the
+ * file, the line and the key.  The [sweep] section of an INI file (lists of
+ * values, harness/sweep.h) goes to a callback of cfg_load_sweep_file;
+ * cfg_load_file refuses it. */
 #ifndef CONFIG_H
 #define CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MLP_MAX_LAYERS 16 /* weight layers; sizes has one more entry */
 
@@ -77,6 +79,17 @@ int cfg_key_index(const char *name);
  * experiment.repeats): a sweep cannot list them and a run's key leaves them out. */
 bool cfg_key_is_meta(size_t i);
 void cfg_format(const cfg *c, size_t i, char *buf, size_t len);
+
+/* The echo of a resolved configuration: "  section.key = value" per key, in
+ * table order.  show, when not NULL, may print key i's value itself (a sweep
+ * prints its list there) and return true; otherwise c's value is printed. */
+typedef bool (*cfg_show_fn)(FILE *f, size_t i, const void *ctx);
+void cfg_print(FILE *f, const cfg *c, cfg_show_fn show, const void *ctx);
+
+/* `./experiment keys`: the key table as a Markdown table, one row per key (key
+ * as section.key, type, default, range, meaning).  README's "Configuration"
+ * holds exactly this output (tests/test_keys.c compares them). */
+void cfg_print_keys(FILE *f);
 
 /* The folder the data set is read from: data_dir, or the data set's default. */
 const char *cfg_data_dir(const cfg *c);

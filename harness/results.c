@@ -1,4 +1,5 @@
-/* results.c: see results.h.  Reading and appending go through csv.h. */
+/* results.c: see results.h (merging is results_merge.c's).  Reading and appending
+ * go through csv.h. */
 #include "results.h"
 
 #include <assert.h>
@@ -390,119 +391,27 @@ int results_write_summary(const char *dir, const results_summary *s, char *err, 
     return afile_commit(&a, err, len);
 }
 
-/* A table of all dirs' rows of one file; the headers must agree.  ends (NULL or
- * n_dirs entries) gets the row count after each dir, so ends[d-1] <= r < ends[d]
- * for the rows of dirs[d]. */
-static int load_all(const char *const *dirs, int n_dirs, const char *file, csv_table *all,
-                    size_t *ends, char *err, size_t len) {
-    char path[4096];
-    memset(all, 0, sizeof *all);
-    for (int d = 0; d < n_dirs; d++) {
-        csv_table t;
-        path_in(path, sizeof path, dirs[d], file);
-        int rc = csv_load(path, &t, err, len);
-        if (rc == 1) snprintf(err, len, "%s: no such file (not a sweep's results folder?)", path);
-        if (rc) {
-            csv_free(all);
-            return -1;
-        }
-        bool same = !all->header || t.n_cols == all->n_cols;
-        for (size_t c = 0; same && all->header && c < t.n_cols; c++)
-            same = !strcmp(t.header[c], all->header[c]);
-        if (!same) {
-            snprintf(err, len, "%s: its columns differ from %s/%s's (results of another version?)",
-                     path, dirs[0], file);
-            csv_free(&t);
-            csv_free(all);
-            return -1;
-        }
-        if (!all->header) {
-            all->header = t.header;
-            all->n_cols = t.n_cols;
-        } else {
-            csv_free_fields(t.header, t.n_cols);
-        }
-        char ***rows = xmalloc((all->n_rows + t.n_rows + 1) * sizeof *rows);
-        if (all->n_rows) memcpy(rows, all->rows, all->n_rows * sizeof *rows);
-        if (t.n_rows) memcpy(rows + all->n_rows, t.rows, t.n_rows * sizeof *rows);
-        free(all->rows);
-        free(t.rows);
-        all->rows = rows;
-        all->n_rows += t.n_rows;
-        if (ends) ends[d] = all->n_rows;
+void results_print_summary(FILE *f, const results_summary *s) {
+    if (!s->n) return;
+    fprintf(f, "\nsummary (%zu point%s, best mean validation accuracy first; +- is the standard "
+            "deviation over repeats, se the binomial standard error of the test accuracy):\n"
+            "  %-9s %-16s %-16s %-5s %-9s %s\n",
+            s->n, s->n == 1 ? "" : "s", "runs ok", "val_acc %", "test_acc %", "se", "seconds",
+            "point");
+    long n_test = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const results_point *p = &s->p[i];
+        char runs[24], val[32], test[32];
+        snprintf(runs, sizeof runs, "%d/%d", p->ok, p->runs);
+        snprintf(val, sizeof val, "%.2f +- %.2f", 100 * p->val_mean, 100 * p->val_std);
+        snprintf(test, sizeof test, "%.2f +- %.2f", 100 * p->test_mean, 100 * p->test_std);
+        fprintf(f, "  %-9s %-16s %-16s %-5.2f %-9.1f %s\n", runs, p->ok ? val : "-",
+                p->ok ? test : "-", 100 * p->test_se, p->seconds_mean,
+                p->label[0] ? p->label : "(the file's configuration)");
+        if (p->n_test) n_test = p->n_test;
     }
-    return 0;
-}
-
-int results_merge(const char *const *dirs, int n_dirs, const char *out, char *out_dir,
-                  size_t out_len, size_t *n_runs, char *err, size_t len) {
-    csv_table runs, epochs;
-    size_t *ends = xmalloc((size_t)n_dirs * sizeof *ends);
-    if (load_all(dirs, n_dirs, "runs.csv", &runs, ends, err, len)) {
-        free(ends);
-        return -1;
-    }
-    if (load_all(dirs, n_dirs, "epochs.csv", &epochs, NULL, err, len)) {
-        free(ends);
-        csv_free(&runs);
-        return -1;
-    }
-    int id = csv_col(&runs, "run_id"), sid = csv_col(&runs, "sweep_id"),
-        name = csv_col(&runs, "experiment.name"), run = csv_col(&epochs, "run"),
-        epoch = csv_col(&epochs, "epoch"), rc = -1;
-    bool *keep_run = xcalloc(runs.n_rows + 1, sizeof *keep_run),
-         *keep_epoch = xcalloc(epochs.n_rows + 1, sizeof *keep_epoch);
-    char path[4096];
-    *n_runs = 0;
-    if (id < 0 || sid < 0 || name < 0 || run < 0 || epoch < 0 || runs.n_rows == 0) {
-        snprintf(err, len, "%s: no runs to merge (or not a sweep's runs.csv)", dirs[0]);
-        goto done;
-    }
-    for (size_t r = 0; r < runs.n_rows; r++)
-        if (strcmp(runs.rows[r][sid], runs.rows[0][sid])) {
-            int d0 = 0, d = 0;
-            while (ends[d0] == 0) d0++;
-            while (ends[d] <= r) d++;
-            snprintf(err, len, "%s (sweep_id %s) and %s (sweep_id %s) hold different sweeps "
-                               "(another file, --set or version); merge refuses to mix them",
-                     dirs[d0], runs.rows[0][sid], dirs[d], runs.rows[r][sid]);
-            goto done;
-        }
-    snprintf(out_dir, out_len, out ? "%s" : "results/%s", out ? out : runs.rows[0][name]);
-    bool out_is_input = false;
-    for (int d = 0; d < n_dirs; d++) out_is_input |= !strcmp(dirs[d], out_dir);
-    path_in(path, sizeof path, out_dir, "runs.csv");
-    csv_table existing;
-    if (!out_is_input && csv_load(path, &existing, err, len) != 1) {
-        csv_free(&existing);
-        snprintf(err, len, "%s exists: list %s among the folders to merge into it, or choose "
-                           "another output", path, out_dir);
-        goto done;
-    }
-    for (size_t r = 0; r < runs.n_rows; r++) {
-        keep_run[r] = true;
-        for (size_t q = 0; q < r && keep_run[r]; q++)
-            keep_run[r] = !keep_run[q] || strcmp(runs.rows[q][id], runs.rows[r][id]);
-        *n_runs += keep_run[r];
-    }
-    for (size_t e = 0; e < epochs.n_rows; e++) {
-        for (size_t r = 0; r < runs.n_rows && !keep_epoch[e]; r++)
-            keep_epoch[e] = keep_run[r] && !strcmp(runs.rows[r][id], epochs.rows[e][run]);
-        for (size_t q = 0; q < e && keep_epoch[e]; q++)
-            keep_epoch[e] = !keep_epoch[q] || strcmp(epochs.rows[q][run], epochs.rows[e][run]) ||
-                            strcmp(epochs.rows[q][epoch], epochs.rows[e][epoch]);
-    }
-    int fd;
-    if (mkdir_p(out_dir, err, len) || csv_lock(out_dir, &fd, err, len)) goto done;
-    rc = csv_save(path, &runs, keep_run, err, len);
-    path_in(path, sizeof path, out_dir, "epochs.csv");
-    rc = rc || csv_save(path, &epochs, keep_epoch, err, len);
-    csv_unlock(fd);
-done:
-    free(ends);
-    free(keep_run);
-    free(keep_epoch);
-    csv_free(&runs);
-    csv_free(&epochs);
-    return rc;
+    if (n_test)
+        fprintf(f, "note: on %ld test images an accuracy near 98%% has a standard error of about "
+                "%.2f points, so test accuracies less than ~%.1f points apart are noise.\n",
+                n_test, 100 * sqrt(0.98 * 0.02 / n_test), 200 * sqrt(0.98 * 0.02 / n_test));
 }

@@ -15,11 +15,12 @@
  * and a run that has a row gets no second one.  results_prepare repairs what a
  * kill leaves (a partial last line, epoch rows of a run without a row) and drops
  * `failed` rows so those runs run again.  Not the runner (run.h): this module
- * only reads and writes files. */
+ * reads and writes files, and prints the summary it computes. */
 #ifndef RESULTS_H
 #define RESULTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "csv.h"
@@ -75,8 +76,10 @@ int results_summarize(const csv_table *runs, const char *const *run_ids, size_t 
                       results_summary *s, char *err, size_t err_len);
 void results_summary_free(results_summary *s);
 int results_write_summary(const char *dir, const results_summary *s, char *err, size_t err_len);
+/* The summary as a table, best point first, and what its standard error means. */
+void results_print_summary(FILE *f, const results_summary *s);
 
-/* Combines the runs.csv and epochs.csv of dirs into out (NULL: results/<name>
+/* results_merge.c: combines the runs.csv and epochs.csv of dirs into out (NULL: results/<name>
  * of the rows; *out_dir receives it): the columns and sweep_id must agree, a
  * run_id is kept once.  out must be one of dirs or hold no runs.csv.  0, or
  * -1 + err naming the mismatch. */

@@ -4,7 +4,8 @@
  * child process, up to `jobs` at once with the cores divided between them, each
  * finished run appended to results/<name>/ (results.h).
  *
- * Prints nothing: progress goes through hooks that experiment.c supplies. */
+ * Prints nothing: progress goes through callbacks and hooks that the commands supply
+ * (cmd_train.c, cmd_sweep.c). */
 #ifndef RUN_H
 #define RUN_H
 

@@ -327,3 +327,18 @@ int sweep_shard_from_env(int *index, int *count, char *err, size_t len) {
 bool sweep_in_shard(size_t r, int index, int count) {
     return r % (size_t)count == (size_t)(index - 1);
 }
+
+/* cfg_print's show: a listed key's values in place of the base value. */
+static bool show_axis(FILE *f, size_t key, const void *ctx) {
+    const sweep *s = ctx;
+    for (int a = 0; a < s->n_axes; a++)
+        if (s->axes[a].key == (int)key) {
+            fprintf(f, "[%zu values]", s->axes[a].n);
+            for (size_t v = 0; v < s->axes[a].n; v++)
+                fprintf(f, "%s %s", v ? " |" : "", s->axes[a].values[v]);
+            return true;
+        }
+    return false;
+}
+
+void sweep_print(FILE *f, const sweep *s) { cfg_print(f, &s->base, show_axis, s); }

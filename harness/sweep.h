@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -60,6 +61,10 @@ void sweep_run(const sweep *s, size_t r, cfg *c, size_t *point, int *repeat);
 void sweep_label(const sweep *s, size_t point, char *buf, size_t len);
 /* "train.lr train.optimizer": the listed keys in order. */
 void sweep_keys(const sweep *s, char *buf, size_t len);
+
+/* The echo of the sweep's configuration, as cfg_print writes one, with each
+ * listed key's values ("[2 values] sgd | adam") in place of its base value. */
+void sweep_print(FILE *f, const sweep *s);
 
 /* A run's key: FNV-1a 64 of every resolved value (meta keys left out) and the
  * repeat, in hex.  Equal keys mean equal runs, so results are resumed by key. */

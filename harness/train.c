@@ -1,9 +1,11 @@
 /* train.c: see train.h.  The loop owns the shuffling and the bookkeeping of the
  * epochs; each step (gather included) is mlp_train_step, and all arithmetic on
- * matrices happens in the kernels, through mlp.c. */
+ * matrices happens in the kernels, through mlp.c.  The progress and evaluation
+ * printers are here, next to the statistics they print. */
 #include "train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,4 +90,74 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
     if (rc == 0 && o->opt.ema > 0) mlp_swap_average(m);
     free(order);
     return rc;
+}
+
+static void draw_bar(int step, int steps, char *bar, size_t width) {
+    size_t done = (size_t)((double)step / steps * (double)width);
+    for (size_t i = 0; i < width; i++) bar[i] = i < done ? '=' : '.';
+    if (done < width) bar[done] = '>';
+    bar[width] = '\0';
+}
+
+void train_show_batch(train_progress *p, int epoch, int step, int steps, double loss, double acc,
+                      double seconds) {
+    if (!p->live || (step < steps && seconds - p->last_draw < 0.1)) return;
+    p->last_draw = seconds;
+    char bar[31];
+    draw_bar(step, steps, bar, 30);
+    double eta = seconds / step * (steps - step);
+    fprintf(stderr, "\r%sEpoch %d/%d %d/%d [%s] - ETA: %.0fs - loss: %.4f - accuracy: %.4f\033[K",
+            p->prefix, epoch, p->epochs, step, steps, bar, eta, loss, acc);
+    if (step == steps) fputs("\r\033[K", stderr);
+}
+
+void train_show_epoch(train_progress *p, const epoch_stats *s) {
+    p->last_draw = 0;
+    printf("%sEpoch %d/%d - %.2fs - loss: %.4f - accuracy: %.4f", p->prefix, s->epoch, p->epochs,
+           s->seconds, s->train_loss, s->train_acc);
+    /* As Keras: no validation columns without validation data (val_split = 0). */
+    if (!isnan(s->val_loss)) printf(" - val_loss: %.4f - val_accuracy: %.4f", s->val_loss, s->val_acc);
+    putchar('\n');
+    fflush(stdout);
+}
+
+void train_print_evaluation(FILE *f, const eval_result *r, const mnist_set *test,
+                            const uint8_t *pred) {
+    fprintf(f, "\ntest loss: %.4f - test accuracy: %.2f%% (%d images, standard error %.2f points)\n",
+            r->loss, 100 * r->acc, r->n, 100 * sqrt(r->acc * (1 - r->acc) / r->n));
+    fprintf(f, "\n%12s %9s %9s %9s %9s\n", "", "precision", "recall", "f1-score", "support");
+    double macro[3] = {0}, weighted[3] = {0};
+    for (int k = 0; k < MNIST_CLASSES; k++) {
+        long tp = r->confusion[k][k], support = 0, predicted = 0;
+        for (int j = 0; j < MNIST_CLASSES; j++) {
+            support += r->confusion[k][j];
+            predicted += r->confusion[j][k];
+        }
+        double prec = predicted ? (double)tp / predicted : 0, rec = support ? (double)tp / support : 0,
+               f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0, v[3] = {prec, rec, f1};
+        for (int i = 0; i < 3; i++) {
+            macro[i] += v[i] / MNIST_CLASSES;
+            weighted[i] += v[i] * (double)support / r->n;
+        }
+        fprintf(f, "%12d %9.4f %9.4f %9.4f %9ld\n", k, prec, rec, f1, support);
+    }
+    fprintf(f, "\n%12s %9s %9s %9.4f %9d\n", "accuracy", "", "", r->acc, r->n);
+    fprintf(f, "%12s %9.4f %9.4f %9.4f %9d\n", "macro avg", macro[0], macro[1], macro[2], r->n);
+    fprintf(f, "%12s %9.4f %9.4f %9.4f %9d\n", "weighted avg", weighted[0], weighted[1], weighted[2],
+            r->n);
+
+    fprintf(f, "\nconfusion matrix (rows: true label, columns: predicted)\n      ");
+    for (int j = 0; j < MNIST_CLASSES; j++) fprintf(f, "%6d", j);
+    for (int k = 0; k < MNIST_CLASSES; k++) {
+        fprintf(f, "\n%6d", k);
+        for (int j = 0; j < MNIST_CLASSES; j++) fprintf(f, "%6ld", r->confusion[k][j]);
+    }
+    int n = test->n < 20 ? test->n : 20;
+    fprintf(f, "\n\nsample predictions (first %d test images, * = wrong)\n  true:     ", n);
+    for (int i = 0; i < n; i++) fprintf(f, " %d", test->y[i]);
+    fprintf(f, "\n  predicted:");
+    for (int i = 0; i < n; i++) fprintf(f, " %d", pred[i]);
+    fprintf(f, "\n             ");
+    for (int i = 0; i < n; i++) fprintf(f, "%c ", pred[i] == test->y[i] ? ' ' : '*');
+    fprintf(f, "\n");
 }

@@ -1,8 +1,12 @@
 /* train.h: the training loop (mini-batches, reshuffled every epoch from a seeded
  * RNG, Keras-style running metrics) and evaluation (loss, accuracy, confusion
- * matrix) of an mlp_model over a data set held in memory. */
+ * matrix) of an mlp_model over a data set held in memory, and how the commands
+ * print both. */
 #ifndef TRAIN_H
 #define TRAIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "mlp.h"
 #include "mnist.h"
@@ -55,5 +59,24 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
 /* Evaluates m on d in chunks of m->max_batch rows; pred (d.n), if not NULL,
  * receives every prediction. */
 void train_evaluate(mlp_model *m, data_view d, eval_result *r, uint8_t *pred);
+
+/* Keras' progress: a live bar on stderr when it is a terminal (live), one line
+ * per epoch on stdout; prefix names the run in a sweep. */
+typedef struct {
+    int epochs;
+    bool live;
+    double last_draw;
+    char prefix[32];
+} train_progress;
+
+void train_show_batch(train_progress *p, int epoch, int step, int steps, double loss, double acc,
+                      double seconds);
+void train_show_epoch(train_progress *p, const epoch_stats *s);
+
+/* The evaluation the seed took from scikit-learn: loss, accuracy, the
+ * classification report and the confusion matrix, and the predictions of the
+ * first 20 test images (pred: test->n predictions). */
+void train_print_evaluation(FILE *f, const eval_result *r, const mnist_set *test,
+                            const uint8_t *pred);
 
 #endif

@@ -492,6 +492,7 @@ BAD(cli_shard_out_of_range, .args = {"sweep", "cli.ini", "--shard", "3/2"},
     .want = "--shard '3/2': want i/n with 1 <= i <= n")
 BAD(cli_merge_without_folders, .args = {"merge"}, .want = "merge needs the results folders")
 BAD(cli_kernels_with_argument, .args = {"kernels", "avx2"}, .want = "kernels takes no arguments")
+BAD(cli_keys_with_argument, .args = {"keys", "train"}, .want = "keys takes no arguments")
 
 /* ---- Checkpoints (./experiment eval FILE) -------------------------------- */
 

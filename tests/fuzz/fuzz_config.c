@@ -1,4 +1,4 @@
-/* fuzz_config.c: libFuzzer target for the INI loader (harness/config.c) and the
+/* fuzz_config.c: libFuzzer target for the INI loader (harness/config_ini.c) and the
  * [sweep] section (harness/sweep.c).
  *
  * The input is an INI file, loaded over the defaults twice: by cfg_load_file, as
