@@ -269,17 +269,23 @@ static bool gemm_avx512_pack_a(bool ta, int M, int N, int K)
     return N > 4 * NR;
 }
 
-/* Pack B when tb, and when A has at least 256 rows (32 row tiles reuse each
- * micro-panel) and B at least 512 columns.  Otherwise the micro-kernel streams
- * B's rows (48 contiguous floats per k) in place: for the MLP's small-M shapes
- * packing costs up to 1.6x.  Where M and N are large, rows of B 2-4 KiB apart
- * crowd a KC x 48 panel into a few L1 sets, and the packed panel measured 4-10%
- * faster (Xeon with AMX: 1024^3, 2048^3, and Xᵀ·dY at batch 128 and 256 of the
- * 1024-wide network). */
+/* Pack B when tb, and when B has at least 512 columns and either A at least 256
+ * rows (32 row tiles reuse each micro-panel) or A at least 128 rows and B at
+ * least 512 rows.  Otherwise the micro-kernel streams B's rows (48 contiguous
+ * floats per k) in place: for the MLP's small-M shapes packing costs up to 1.6x.
+ * Where M and N are large, rows of B 2-4 KiB apart crowd a KC x 48 panel into
+ * a few L1 sets, and the packed panel measured 4-10% faster (Xeon with AMX:
+ * 1024^3, 2048^3, and Xᵀ·dY at batch 128 and 256 of the 1024-wide network).
+ * A B of 512 x 512 floats or more (1 MiB, an L2) is cold in a training step,
+ * where the optimizer has streamed every parameter through the caches since
+ * the last forward pass, and reading it in place, one 192-byte run per row 4
+ * KiB apart, leaves the hardware prefetcher nothing to follow: the forward
+ * GEMMs of 784-1024-1024-10 at batch 128 ran at 131-136 GFLOP/s in a training
+ * step and at 153-159 with B packed (Zen 5, one thread), though `./bench`,
+ * which reads a hot B, shows packing cost 0-5% there. */
 static bool gemm_avx512_pack_b(bool tb, int M, int N, int K)
 {
-    (void)K;
-    return tb || (M >= 256 && N >= 512);
+    return tb || (N >= 512 && (M >= 256 || (M >= 128 && K >= 512)));
 }
 
 static gemm_arch gemm_avx512_arch = {
@@ -323,7 +329,8 @@ static const gemm_arch *gemm_avx512_get(void)
 /* gemm_avx512: C = alpha*op(A)*op(B) + beta*C, float, row-major (kernels.h).
  *   A is M x K (K x M if ta), B is K x N (N x K if tb), C is M x N; ld* >= row length.
  *   Packs A in 8-row micro-panels when N > 192, and B in 48-column panels when tb
- *   or when M >= 256 and N >= 512 (64-byte aligned thread-local scratch), else
+ *   or when N >= 512 and M >= 256 (or M >= 128 and K >= 512: gemm_avx512_pack_b)
+ *   (64-byte aligned thread-local scratch), else
  *   reads them in place; KC and MC from the CPU's caches (768 and 80 on a
  *   48 KiB L1d, 1 MiB L2; K in near-equal blocks), NC 1536.  8x48 tile, 24 zmm accumulators (6x64
  *   for 48 < N <= 64 with neither operand packed); ta && !tb with N <= 12 runs
