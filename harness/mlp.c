@@ -309,17 +309,13 @@ static mlp_span mlp_gather(const mlp_batch *in, int B, float *X, uint8_t *y) {
 }
 
 /* The team's step.  Thread t of nt owns a block of columns of every layer it
- * splits (mlp_team_split): that block's forward outputs, weight gradient, bias
- * gradient and optimizer update, so the weights, gradients and optimizer state
- * of a block are written by one core only and stay in its cache from step to
- * step (on a 2-core Zen 5 VM an Adam pass over gradients written and weights
- * read by the other core took 176 us where it took 27 us on its own core's
- * data).  A column block still shares the pages of each row with its
- * neighbour, and on that VM two cores writing the same 4 KiB pages ran 4-8x
- * slower than one (README: Where a step's time goes).  The input gradient dact[l] = dout · W[l]ᵀ is split by the
- * columns of layer l-1, the block the same thread then owns there.  A layer too
- * small to repay a barrier runs on thread 0 alone.  Each thread gathers the
- * whole batch into its own X, which every block of layer 0 reads.
+ * splits (mlp_team_split): that block's forward outputs, weight gradient and
+ * bias gradient, so the activations and gradients of a block are written by one
+ * core only.  The input gradient dact[l] = dout · W[l]ᵀ is split by the columns
+ * of layer l-1, the block the same thread then owns there.  After a barrier the
+ * optimizer updates W by row blocks (mlp_team_update).  A layer too small to
+ * repay a barrier runs on thread 0 alone.  Each thread gathers the whole batch
+ * into its own X, which every block of layer 0 reads.
  * Bit-identity: a block only changes which thread computes an element, never
  * its FMA chain (every GEMM kernel computes each element of C the same way in
  * any sub-block), and the elementwise kernels are elementwise. */
@@ -355,19 +351,26 @@ static void mlp_team_sync(mlp_profile *p) {
     mlp_profile_mark(p, MLP_PH_SYNC);
 }
 
-/* The optimizer update of block c of layer l: W[l][:, c] row by row (in one
- * range when c is every column, as W and b are contiguous), then b[l][c]. */
-static void mlp_team_update(mlp_team_job *j, int l, mlp_cols c) {
+/* Thread t's share of layer l's optimizer update.  A layer that runs on thread 0
+ * alone is updated there, W and b in one range (they are contiguous).  A split
+ * layer's W is updated by rows, thread t taking rows [K t/nt, K (t+1)/nt): its
+ * own pages, where its column block shares every page with the neighbour's, and
+ * on a 2-core Zen 5 VM two cores writing the same 4 KiB pages ran 4-8x slower
+ * (README: The training step).  Row blocks halved the 2-thread optimizer phase
+ * (seed network, batch 32: 204-211 us -> 105-117 us per step; 784-1024-1024-10,
+ * batch 128: 2.92-2.96 ms -> 1.96-2.01 ms), although each thread now reads
+ * gradients the other wrote.  b[l] is updated by its column block. */
+static void mlp_team_update(mlp_team_job *j, int l, int B, int t, int nt) {
     mlp_model *m = j->m;
     size_t N = (size_t)m->sizes[l + 1], K = (size_t)m->sizes[l];
     size_t w = (size_t)(m->w[l] - m->params), b = (size_t)(m->b[l] - m->params);
-    if (c.j1 <= c.j0) return;
-    if (c.j0 == 0 && (size_t)c.j1 == N) {
-        mlp_step_range(w, b + N, &j->job);
+    if (!mlp_team_split(m, l, B, nt)) {
+        if (t == 0) mlp_step_range(w, b + N, &j->job);
         return;
     }
-    for (size_t k = 0; k < K; k++)
-        mlp_step_range(w + k * N + (size_t)c.j0, w + k * N + (size_t)c.j1, &j->job);
+    size_t k0 = K * (size_t)t / (size_t)nt, k1 = K * (size_t)(t + 1) / (size_t)nt;
+    mlp_step_range(w + k0 * N, w + k1 * N, &j->job);
+    mlp_cols c = mlp_team_cols(m, l, B, t, nt);
     mlp_step_range(b + (size_t)c.j0, b + (size_t)c.j1, &j->job);
 }
 
@@ -397,7 +400,7 @@ static void mlp_team_step(int t, int nt, void *ctx) {
     }
     /* every block of dact has been read with the weights before the update */
     if (any_split) mlp_team_sync(p);
-    for (int l = 0; l < L; l++) mlp_team_update(j, l, mlp_team_cols(m, l, B, t, nt));
+    for (int l = 0; l < L; l++) mlp_team_update(j, l, B, t, nt);
     mlp_profile_mark(p, MLP_PH_OPT);
 }
 
