@@ -76,6 +76,7 @@ train: deps data
 	./experiment train $(EXPERIMENT) $(ARGS)
 
 test: deps
+	$(Q)sh harness/tools/include-cycles.sh
 	$(Q)$(MAKE) --no-print-directory build/test_all
 	./build/test_all --jobs 1
 

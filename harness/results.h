@@ -24,7 +24,7 @@
 
 #include "config.h"
 #include "csv.h"
-#include "run.h"
+#include "record.h"
 #include "sweep.h"
 
 /* One runs.csv row to append. */

@@ -65,10 +65,6 @@ void run_data_split(const cfg *c, const run_data *d, data_view *train, data_view
     *val = data_rows(&d->train, split_at, d->train.n);
 }
 
-const char *run_status_name(run_status s) {
-    return s == RUN_OK ? "ok" : s == RUN_DIVERGED ? "diverged" : "failed";
-}
-
 int run_select_kernels(const cfg *c, int default_threads, run_kernels *k, char *err,
                        size_t len) {
     char why[256];

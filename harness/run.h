@@ -16,8 +16,8 @@
 #include "csv.h"
 #include "kernels.h"
 #include "mlp.h"
-#include "profile.h"
 #include "mnist.h"
+#include "record.h"
 #include "sweep.h"
 #include "train.h"
 
@@ -42,26 +42,6 @@ int run_data_check(const cfg *c, const run_data *d, char *err, size_t err_len);
  * of the training set, unshuffled). */
 void run_data_split(const cfg *c, const run_data *d, data_view *train, data_view *val);
 
-typedef enum { RUN_OK, RUN_DIVERGED, RUN_FAILED } run_status;
-const char *run_status_name(run_status s); /* "ok", "diverged", "failed" */
-
-typedef struct {
-    run_status status;
-    char why[512];         /* diverged or failed: what happened */
-    int epochs;            /* epochs in hist: all of them when ok */
-    epoch_stats *hist;     /* (c->epochs) */
-    eval_result test;      /* ok only */
-    uint8_t *pred;         /* (test.n) predictions, ok only */
-    double train_seconds;  /* train_fit, validation passes included */
-    double samples_per_second; /* training images * epochs / train_seconds */
-    const char *gemm, *act; /* the kernels that ran */
-    int threads;            /* of the training's team (mlp_team_size) */
-    bool picked;            /* kernels.threads = 0: threads picked by mlp_pick_team, */
-    double pick_us[2];      /* which measured these us/step on 1 and on all threads */
-    bool profiled;          /* train.profile: prof and limits hold the steps' breakdown */
-    mlp_profile prof;
-    profile_limits limits;
-} run_result;
 
 /* The kernels c names ("auto" resolved), with the threads set: kernels.threads,
  * or default_threads when that is 0 (<= 0: every core).  0, or -1 + err. */

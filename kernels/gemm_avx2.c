@@ -211,6 +211,7 @@ static bool gemm_avx2_pack_b(bool tb, int M, int N, int K)
 static const gemm_arch gemm_avx2_arch = {
     .mr = MR, .nr = NR, .kc = 512, .mc = 192, .nc = 1536,
     .ukr = gemm_avx2_6x16, .pack_a = gemm_avx2_pack_a, .pack_b = gemm_avx2_pack_b,
+    .pack_t = gemm_avx2_pack_t,
 };
 
 /* gemm_avx2: C = alpha*op(A)*op(B) + beta*C, float, row-major (kernels.h).

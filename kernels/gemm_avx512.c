@@ -292,7 +292,7 @@ static gemm_arch gemm_avx512_arch = {
     .mr = MR, .nr = NR, .nc = 1536,
     .ukr = gemm_avx512_8x48, .ukr_t = gemm_avx512_32x12t, .mr_t = 32, .nr_t = 12,
     .mr_w = MR_W, .nr_w = NR_W,
-    .pack_a = gemm_avx512_pack_a, .pack_b = gemm_avx512_pack_b,
+    .pack_a = gemm_avx512_pack_a, .pack_b = gemm_avx512_pack_b, .pack_t = gemm_avx2_pack_t,
 };
 
 /* KC and MC from the caches the CPU reports, once (BLIS's analytical model):

@@ -2,8 +2,8 @@
  * gemm_avx512.c): cache blocking, packing loops, scratch and the loop nest around
  * a register-blocked micro-kernel.  Private to those two files; plain C, no
  * intrinsics (each includer compiles it with its own ISA flags, so the copy loops
- * vectorize for that ISA).  The transposing pack is the one ISA-specific loop it
- * calls, gemm_avx2_pack_t (gemm_avx2.c), which the AVX-512 file shares.
+ * vectorize for that ISA).  The transposing pack is the one ISA-specific loop:
+ * each arch names its own (gemm_arch.pack_t), and knows nothing of the others.
  *
  * Loop nest (BLIS's five loops, GotoBLAS blocking):
  *   jc over N by NC      B block of KC x NC (packed into column micro-panels, or
@@ -98,12 +98,11 @@ typedef struct {
      * when !tb).  Must not depend on anything but the arguments. */
     bool (*pack_a)(bool ta, int M, int N, int K);
     bool (*pack_b)(bool tb, int M, int N, int K);
+    /* The transposing pack, dst[c*dstride + r] = src[r*ld + c] for r < rows,
+     * c < cols: A's panels when !ta, B's when tb. */
+    void (*pack_t)(int rows, int cols, const float *src, ptrdiff_t ld, float *dst,
+                   ptrdiff_t dstride);
 } gemm_arch;
-
-/* dst[c*dstride + r] = src[r*ld + c] for r < rows, c < cols: the transposing
- * pack (gemm_avx2.c, 8x8 register transposes). */
-void gemm_avx2_pack_t(int rows, int cols, const float *src, ptrdiff_t ld, float *dst,
-                      ptrdiff_t dstride);
 
 /* The key whose destructor frees a thread's scratch when the thread exits
  * (OpenMP ends worker threads when the team shrinks). */
@@ -148,7 +147,7 @@ static inline void gemm_pack_a(const gemm_arch *g, bool ta, int mc, int kc,
         int mr = mc - i0 < MR ? mc - i0 : MR;
         float *d = dst + (ptrdiff_t)i0 * kc;
         if (!ta) {
-            gemm_avx2_pack_t(mr, kc, a + (ptrdiff_t)i0 * lda, lda, d, MR);
+            g->pack_t(mr, kc, a + (ptrdiff_t)i0 * lda, lda, d, MR);
         } else if (mr == MR) {
             for (int k = 0; k < kc; k++)
                 memcpy(d + (ptrdiff_t)k * MR, a + (ptrdiff_t)k * lda + i0, sizeof(float) * MR);
@@ -169,7 +168,7 @@ static inline void gemm_pack_b(const gemm_arch *g, bool tb, int kc, int nc,
         w = nc - j0 < g->nr ? nc - j0 : g->nr;
         float *d = dst + (ptrdiff_t)j0 * kc;
         if (tb) {
-            gemm_avx2_pack_t(w, kc, b + (ptrdiff_t)j0 * ldb, ldb, d, w);
+            g->pack_t(w, kc, b + (ptrdiff_t)j0 * ldb, ldb, d, w);
         } else if (w == g->nr) {
             for (int k = 0; k < kc; k++)
                 memcpy(d + (ptrdiff_t)k * g->nr, b + (ptrdiff_t)k * ldb + j0,

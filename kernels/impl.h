@@ -5,6 +5,8 @@
 #ifndef KERNELS_IMPL_H
 #define KERNELS_IMPL_H
 
+#include <stddef.h>
+
 #include "kernels.h"
 
 /* GEMM kernels; the contract is gemm_fn's in kernels.h, the details above each. */
@@ -27,6 +29,12 @@ void gemm_omp_bias_act(int M, int N, int K, const float *A, int lda, const float
                        int ldb, const float *bias, bool relu, float *C, int ldc);
 void gemm_openblas(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
                    int lda, const float *B, int ldb, float beta, float *C, int ldc);
+
+/* dst[c*dstride + r] = src[r*ld + c] for r < rows, c < cols: the transposing
+ * pack in 8x8 AVX2 register transposes (gemm_avx2.c), which the AVX-512 GEMM
+ * also takes as its gemm_arch.pack_t (gemm_pack.h). */
+void gemm_avx2_pack_t(int rows, int cols, const float *src, ptrdiff_t ld, float *dst,
+                      ptrdiff_t dstride);
 
 /* gemm_blocked's register tile (MR x NR) and cache blocks (MC x KC of op(A), KC x NC
  * of op(B)); MC is a multiple of MR and NC of NR.  The tests size shapes around them. */

@@ -19,14 +19,6 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-enum {
-    MR = GEMM_BLOCKED_MR,
-    NR = GEMM_BLOCKED_NR,
-    MC = GEMM_BLOCKED_MC,
-    KC = GEMM_BLOCKED_KC,
-    NC = GEMM_BLOCKED_NC,
-};
-
 static const uint64_t SEED = 0x5eed2024;
 static const uint32_t GUARD_BITS = 0x7fc0deadu; /* a quiet NaN with a payload */
 static const float ALPHAS[] = {1.0f, -0.5f, 2.5f};
@@ -196,18 +188,19 @@ static const struct {
     {7, 13, 31, true},
     {31, 7, 13, true},
     {13, 31, 7, true},
-    {MR - 1, NR - 1, 5, true}, /* register tile +-1 */
-    {MR + 1, NR + 1, 9, true},
-    {2 * MR + 1, 2 * NR - 1, 17, true},
-    {29, 64, KC + 3, true}, /* avx512's wide tile (6 x 64) with a 5-row tail */
+    {GEMM_BLOCKED_MR - 1, GEMM_BLOCKED_NR - 1, 5, true}, /* register tile +-1 */
+    {GEMM_BLOCKED_MR + 1, GEMM_BLOCKED_NR + 1, 9, true},
+    {2 * GEMM_BLOCKED_MR + 1, 2 * GEMM_BLOCKED_NR - 1, 17, true},
+    {29, 64, GEMM_BLOCKED_KC + 3, true}, /* avx512's wide tile (6 x 64) with a 5-row tail */
     {255, 257, 255, false},
     {257, 255, 257, false},
-    {MC - 1, 2 * NR + 1, KC - 1, false}, /* cache blocks +-1 */
-    {MC + 1, NR + 3, KC + 1, false},
-    {13, 17, 2 * KC + 1, false}, /* three K blocks */
-    {7, NC + 1, 13, false},
-    {MC + 1, NC + 1, KC + 1, false}, /* every block split at once */
-    {263, 533, 2 * KC - 3, false},   /* avx512 packs B of !tb too (M >= 256, N >= 512) */
+    {GEMM_BLOCKED_MC - 1, 2 * GEMM_BLOCKED_NR + 1, GEMM_BLOCKED_KC - 1, false}, /* cache blocks +-1 */
+    {GEMM_BLOCKED_MC + 1, GEMM_BLOCKED_NR + 3, GEMM_BLOCKED_KC + 1, false},
+    {13, 17, 2 * GEMM_BLOCKED_KC + 1, false}, /* three K blocks */
+    {7, GEMM_BLOCKED_NC + 1, 13, false},
+    {GEMM_BLOCKED_MC + 1, GEMM_BLOCKED_NC + 1, GEMM_BLOCKED_KC + 1, false}, /* every block split at once */
+    {263, 533, 2 * GEMM_BLOCKED_KC - 3, false},   /* avx512 packs B of !tb too (M >= 256, N >= 512) */
+    {131, 517, 770, false}, /* and where M >= 128, K >= 512, N >= 512; two of its 768 K blocks */
 };
 
 /* One test parameter: a gemm table row and a shape (or other case) index. */
@@ -380,7 +373,7 @@ ParameterizedTest(gemm_case *c, gemm, fused_bias_act)
     const gemm_kernel *k = runnable(c);
     if (!k->bias_act)
         cr_skip_test("gemm '%s' has no fused bias_act", k->name);
-    static const int FIXED[][3] = {{1, 1, 1}, {7, 13, 31}, {MR + 1, NR + 1, KC + 1},
+    static const int FIXED[][3] = {{1, 1, 1}, {7, 13, 31}, {GEMM_BLOCKED_MR + 1, GEMM_BLOCKED_NR + 1, GEMM_BLOCKED_KC + 1},
                                    {64, 10, 128}, {100, 784, 128}, {32, 64, 128},
                                    {29, 57, 33}};
     for (int i = 0; i < (int)COUNT(FIXED) + 40; i++) {

@@ -1,0 +1,39 @@
+/* record.h: what one finished run produced, as run.c fills it and results.c
+ * writes it to runs.csv and epochs.csv: the record both sides share, so that
+ * the executor (run.h) depends on the result files (results.h) and not the
+ * other way round. */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mlp.h"
+#include "profile.h"
+#include "train.h"
+
+typedef enum { RUN_OK, RUN_DIVERGED, RUN_FAILED } run_status;
+/* "ok", "diverged", "failed": the status column of runs.csv */
+static inline const char *run_status_name(run_status s) {
+    return s == RUN_OK ? "ok" : s == RUN_DIVERGED ? "diverged" : "failed";
+}
+
+typedef struct {
+    run_status status;
+    char why[512];         /* diverged or failed: what happened */
+    int epochs;            /* epochs in hist: all of them when ok */
+    epoch_stats *hist;     /* (c->epochs) */
+    eval_result test;      /* ok only */
+    uint8_t *pred;         /* (test.n) predictions, ok only */
+    double train_seconds;  /* train_fit, validation passes included */
+    double samples_per_second; /* training images * epochs / train_seconds */
+    const char *gemm, *act; /* the kernels that ran */
+    int threads;            /* of the training's team (mlp_team_size) */
+    bool picked;            /* kernels.threads = 0: threads picked by mlp_pick_team, */
+    double pick_us[2];      /* which measured these us/step on 1 and on all threads */
+    bool profiled;          /* train.profile: prof and limits hold the steps' breakdown */
+    mlp_profile prof;
+    profile_limits limits;
+} run_result;
+
+#endif
