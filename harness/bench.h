@@ -101,6 +101,8 @@ inline benchmark::internal::Benchmark *with_stats(benchmark::internal::Benchmark
  * threads:<n>/n:<floats> (STREAM) and step/<kernel>/threads:<n>/<net>/B:<batch>
  * (one whole training step).  --quick keeps one size of each. */
 void register_peak(int all_threads);
+/* bench_act.cc: act/<set>/<function>/... */
+void register_act(bool quick);
 void register_mem(int all_threads, bool quick);
 void register_step(int all_threads, bool quick);
 
