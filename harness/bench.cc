@@ -191,12 +191,8 @@ std::string gemm_check(const gemm_row &row, const gemm_shape &s, gemm_operands &
 
 void bench_gemm(benchmark::State &st, const gemm_row &row, const gemm_shape &s)
 {
-    st.SetLabel(row.kernel.c_str());
-    std::string why = cannot_run(row.needs);
-    if (!why.empty()) {
-        st.SkipWithError(why.c_str());
+    if (!label_and_check(st, row.kernel.c_str(), row.needs))
         return;
-    }
     kernels_set_threads(row.threads);
     gemm_operands op(s);
     /* Checked once per row and shape, not once per repetition. */

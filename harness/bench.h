@@ -83,6 +83,18 @@ inline std::string cannot_run(unsigned needs)
     return "needs " + features(needs) + "; this CPU has " + features(cpu_features());
 }
 
+/* Labels a row with `label` and, when this CPU cannot run what needs `needs`,
+ * skips it with the reason: false then, and the row must return. */
+inline bool label_and_check(benchmark::State &st, const char *label, unsigned needs)
+{
+    st.SetLabel(label);
+    std::string why = cannot_run(needs);
+    if (why.empty())
+        return true;
+    st.SkipWithError(why.c_str());
+    return false;
+}
+
 /* Every benchmark reports a `min` next to Google Benchmark's mean/median/stddev/cv:
  * the best of the repetitions, as BLIS quotes it.  Threaded rows are timed in
  * real time (the CPU time of the calling thread would miss the others'). */

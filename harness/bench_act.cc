@@ -146,16 +146,12 @@ std::string act_check(const act_kernel &k, const act_kernel &ref, act_func f, in
 
 void bench_act(benchmark::State &st, const act_kernel &k, act_func f, int B, int N)
 {
-    st.SetLabel(k.name);
-    std::string why = cannot_run(k.needs);
-    if (!why.empty()) {
-        st.SkipWithError(why.c_str());
+    if (!label_and_check(st, k.name, k.needs))
         return;
-    }
     char err[256];
     const act_kernel *ref = act_select("scalar", err, sizeof err);
-    why = ref ? (ref == &k ? "" : act_check(k, *ref, f, B, N))
-              : std::string("no reference to check against: ") + err;
+    std::string why = ref ? (ref == &k ? "" : act_check(k, *ref, f, B, N))
+                      : std::string("no reference to check against: ") + err;
     if (!why.empty()) {
         wrong_kernels.insert(std::string("act/") + k.name);
         st.SkipWithError(why.c_str());

@@ -48,12 +48,8 @@ const int STEP_IMAGES = 4096;
 void bench_peak(benchmark::State &st, const char *isa, unsigned needs,
                 double (*peak)(long, int), int threads)
 {
-    st.SetLabel(isa);
-    std::string why = cannot_run(needs);
-    if (!why.empty()) {
-        st.SkipWithError(why.c_str());
+    if (!label_and_check(st, isa, needs))
         return;
-    }
     double flops = 0;
     for (auto _ : st) {
         flops = peak(PEAK_ITERS, threads);
@@ -131,12 +127,8 @@ struct step_setup {
 void bench_step(benchmark::State &st, const gemm_kernel &k, int threads,
                 const std::vector<int> &net, int B)
 {
-    st.SetLabel(k.name);
-    std::string why = cannot_run(k.needs);
-    if (!why.empty()) {
-        st.SkipWithError(why.c_str());
+    if (!label_and_check(st, k.name, k.needs))
         return;
-    }
     char err[256];
     const act_kernel *ak = act_select("auto", err, sizeof err);
     if (!ak) {
