@@ -46,7 +46,7 @@ help:
 	@echo 'make train        deps, data and build, then ./experiment train $$(EXPERIMENT) $$(ARGS)'
 	@echo 'make test         deps and build, then the Criterion suite (SANITIZE=1, NO_OMP=1 work)'
 	@echo 'make bench        deps and build, then ./bench on every kernel and shape (BENCH_REPS=5,'
-	@echo '                  < 10 min): results/bench/gemm.json, gemm.csv, act.csv, the table, plots'
+	@echo '                  < 10 min): results/bench/gemm.json, gemm, act, mem, step.csv, tables, plots'
 	@echo 'make bench-quick  one size per family, one short pass (< 1 min, CI): results/bench/quick/'
 	@echo 'make plots        draw every figure whose results exist under results/ (gnuplot, PNG + SVG)'
 	@echo 'make              build ./experiment'

@@ -305,7 +305,7 @@ static gemm_arch gemm_avx512_arch = {
  * A long KC amortizes C: each K block loads and stores C's tile once, and C
  * passes through memory once per K block.  On Zen 5 (48 KiB L1d, 1 MiB L2) KC 768
  * ran 2048^3 at 1.2-1.36x KC 128 and left 1024^3 and the MLP's shapes within
- * the noise (README: GEMM against oneDNN).  NC 1536: B's block (KC x NC, 4.5 MiB
+ * the noise (README: GEMM against OpenBLAS and oneDNN).  NC 1536: B's block (KC x NC, 4.5 MiB
  * at KC 768) in L3.  The blocking depends on the CPU alone, never on the shape
  * or the thread count, so an element's FMA chain depends on K and the CPU only. */
 static pthread_once_t gemm_avx512_blocking_once = PTHREAD_ONCE_INIT;
