@@ -52,8 +52,9 @@ using namespace bench;
 
 namespace {
 
-/* The batch sizes of the MLPs' (bench::NETS) layer shapes, and the square sizes; `naive` stops at NAIVE_MAX_N (1024^3 takes it
- * seconds, 2048^3 minutes).  --quick keeps the QUICK_* size of each family. */
+/* The batch sizes of the MLPs' (bench::NETS) layer shapes, and the square
+ * sizes; `naive` stops at NAIVE_MAX_N (1024^3 takes it seconds, 2048^3
+ * minutes).  --quick keeps the QUICK_* size of each family. */
 const std::vector<int64_t> BATCHES = {32, 128, 256};
 const std::vector<int64_t> SQUARE = {64, 128, 256, 512, 1024, 2048};
 const int64_t NAIVE_MAX_N = 512;

@@ -356,8 +356,8 @@ static void mlp_team_sync(mlp_profile *p) {
  * layer's W is updated by rows, thread t taking rows [K t/nt, K (t+1)/nt): its
  * own pages, where its column block shares every page with the neighbour's, and
  * on a 2-core Zen 5 VM two cores writing the same 4 KiB pages ran 4-8x slower
- * (README: Where a step's time goes).  Row blocks halved the 2-thread optimizer phase
- * (seed network, batch 32: 204-211 us -> 105-117 us per step; 784-1024-1024-10,
+ * (README: Where a step's time goes).  Row blocks halved the 2-thread optimizer
+ * phase (seed network, batch 32: 204-211 us -> 105-117 us per step; 784-1024-1024-10,
  * batch 128: 2.92-2.96 ms -> 1.96-2.01 ms), although each thread now reads
  * gradients the other wrote.  b[l] is updated by its column block. */
 static void mlp_team_update(mlp_team_job *j, int l, int B, int t, int nt) {

@@ -42,7 +42,6 @@ int run_data_check(const cfg *c, const run_data *d, char *err, size_t err_len);
  * of the training set, unshuffled). */
 void run_data_split(const cfg *c, const run_data *d, data_view *train, data_view *val);
 
-
 /* The kernels c names ("auto" resolved), with the threads set: kernels.threads,
  * or default_threads when that is 0 (<= 0: every core).  0, or -1 + err. */
 typedef struct {

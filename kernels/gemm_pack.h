@@ -3,7 +3,7 @@
  * a register-blocked micro-kernel.  Private to those two files; plain C, no
  * intrinsics (each includer compiles it with its own ISA flags, so the copy loops
  * vectorize for that ISA).  The transposing pack is the one ISA-specific loop:
- * each arch names its own (gemm_arch.pack_t), and knows nothing of the others.
+ * the includer passes it in gemm_arch.pack_t, so this driver names no ISA.
  *
  * Loop nest (BLIS's five loops, GotoBLAS blocking):
  *   jc over N by NC      B block of KC x NC (packed into column micro-panels, or
