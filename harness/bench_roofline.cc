@@ -75,19 +75,21 @@ void bench_mem(benchmark::State &st, stream_op op, const char *name, int threads
 }
 
 /* The model, optimizer and synthetic data of a step row: STEP_IMAGES images of
- * uniform pixels in [0, 1) with uniform labels, batches taken in turn from a
- * shuffled order, as an epoch of the trainer takes them. */
+ * uniform pixel bytes (and their floats, as the loader makes them) with uniform
+ * labels, batches taken in turn from a shuffled order, the next batch's rows
+ * handed to the gather to prefetch, as an epoch of the trainer takes them. */
 struct step_setup {
     mlp_model m{};
     mlp_opt o{};
     buffer<float> x;
-    std::vector<uint8_t> y;
+    std::vector<uint8_t> px, y;
     std::vector<int> order;
     bool made = false;
     char err[256] = "";
 
     step_setup(const std::vector<int> &net, int B, const gemm_kernel *gemm, const act_kernel *ak)
-        : x(aligned<float>((size_t)STEP_IMAGES * net[0])), y(STEP_IMAGES), order(STEP_IMAGES)
+        : x(aligned<float>((size_t)STEP_IMAGES * net[0])), px((size_t)STEP_IMAGES * net[0]),
+          y(STEP_IMAGES), order(STEP_IMAGES)
     {
         cfg c;
         cfg_defaults(&c);
@@ -101,7 +103,10 @@ struct step_setup {
         rng_state r;
         rng_seed(&r, 42);
         mlp_init_he(&m, &r);
-        fill(x.get(), (size_t)STEP_IMAGES * net[0], 4, 0.0f, 1.0f);
+        for (size_t i = 0; i < px.size(); i++) {
+            px[i] = (uint8_t)rng_below(&r, 256);
+            x[i] = px[i] / KERNELS_PIXEL_SCALE;
+        }
         for (int i = 0; i < STEP_IMAGES; i++) {
             y[i] = (uint8_t)rng_below(&r, (uint32_t)net.back());
             order[i] = i;
@@ -120,7 +125,9 @@ struct step_setup {
     mlp_batch batch(long step, int B) const
     {
         const int per_pass = STEP_IMAGES / B;
-        return {x.get(), y.data(), m.sizes[0], order.data() + (size_t)(step % per_pass) * B};
+        const int *rows = order.data() + (size_t)(step % per_pass) * B;
+        const bool last = step % per_pass == per_pass - 1;
+        return {x.get(), y.data(), m.sizes[0], rows, px.data(), last ? nullptr : rows + B, B};
     }
 };
 

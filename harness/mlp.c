@@ -293,18 +293,32 @@ mlp_span mlp_batch_span(const float *X, int B, int d) {
     return span_end(u);
 }
 
-/* The batch gather: row rows[b] of the images into row b of X, and (y not
- * NULL) its label into y[b]; returns the span of the batch, each row scanned
- * while it is in L1. */
-static mlp_span mlp_gather(const mlp_batch *in, int B, float *X, uint8_t *y) {
+/* The batch gather: row rows[b] of the images into row b of X (from the bytes
+ * when the batch has them), and (y not NULL) its label into y[b]; returns the
+ * span of the batch, each row scanned while it is in L1.  Then it prefetches the
+ * next batch's rows in one burst, so that the next gather finds them in cache:
+ * rows at random from the 47 MB of MNIST's bytes miss every cache, and the rest
+ * of the step hides the fetch.  784-128-64-10, batch 32, 1 thread on a Zen 5:
+ * 21-22 us per step with floats read in place, 8-11 us with bytes and the
+ * prefetch; a prefetch of each next row after each row's copy was slower. */
+static mlp_span mlp_gather(const mlp_model *m, const mlp_batch *in, int B, float *X,
+                           uint8_t *y) {
     size_t d = (size_t)in->d;
     mlp_span u = {in->d, 0};
     for (int b = 0; b < B; b++) {
-        const int row = in->rows[b];
-        memcpy(X + (size_t)b * d, in->x + (size_t)row * d, d * sizeof(float));
+        const size_t row = (size_t)in->rows[b];
+        if (in->px)
+            m->ak->pixels(d, in->px + row * d, X + (size_t)b * d);
+        else
+            memcpy(X + (size_t)b * d, in->x + row * d, d * sizeof(float));
         if (y) y[b] = in->y[row];
         u = span_add(u, X + (size_t)b * d, in->d);
     }
+    const char *base = in->px ? (const char *)in->px : (const char *)in->x;
+    const size_t row_bytes = d * (in->px ? 1 : sizeof(float));
+    for (int b = 0; in->next && b < in->n_next; b++)
+        for (size_t o = 0; o < row_bytes; o += 64)
+            __builtin_prefetch(base + (size_t)in->next[b] * row_bytes + o, 0, 3);
     return span_end(u);
 }
 
@@ -380,7 +394,7 @@ static void mlp_team_step(int t, int nt, void *ctx) {
     const int L = m->n_layers, B = j->B;
     mlp_profile *p = t == 0 ? j->prof : NULL;
     float *X = m->team_x[t];
-    mlp_span span = mlp_gather(&j->in, B, X, t == 0 ? m->yb : NULL);
+    mlp_span span = mlp_gather(m, &j->in, B, X, t == 0 ? m->yb : NULL);
     mlp_profile_mark(p, MLP_PH_GATHER);
     /* a barrier wherever a block reads what another thread wrote: between two
      * layers unless both run on thread 0 alone */
@@ -432,7 +446,9 @@ double mlp_train_step(mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o
     mlp_profile_mark(p, MLP_PH_SYNC);
     if (p) {
         p->steps++;
-        p->bytes[MLP_PH_GATHER] += 2.0 * nt * B * in->d * sizeof(float);
+        /* each thread reads the rows and writes its X */
+        const double read = in->px ? 1 : sizeof(float);
+        p->bytes[MLP_PH_GATHER] += (read + sizeof(float)) * nt * B * in->d;
         p->bytes[MLP_PH_OPT] += (double)m->n_params * mlp_update_bytes(o);
     }
     return j.loss;

@@ -134,12 +134,19 @@ typedef struct {
  * when p is NULL). */
 void mlp_profile_mark(mlp_profile *p, mlp_phase ph);
 
-/* A batch: rows rows[0..B) of the images x (n, d) with labels y. */
+/* A batch: rows rows[0..B) of the images x (n, d) with labels y.  px, when not
+ * NULL, holds the same images as bytes (x = px / KERNELS_PIXEL_SCALE), and the
+ * gather reads those: a quarter of the bytes from memory, the same floats.  next,
+ * when not NULL, holds the n_next rows of the next step's batch, which the gather
+ * prefetches. */
 typedef struct {
     const float *x;
     const uint8_t *y;
     int d;
     const int *rows;
+    const uint8_t *px;
+    const int *next;
+    int n_next;
 } mlp_batch;
 
 /* Threads mlp_train_step runs: every thread of the kernels (kernels_set_threads),

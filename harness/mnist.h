@@ -18,7 +18,8 @@
 typedef struct {
     int n;          /* number of examples */
     int rows, cols; /* image size: D = rows*cols inputs */
-    float *x;       /* (n, rows*cols), pixels / 255 in [0, 1] */
+    float *x;       /* (n, rows*cols), px / KERNELS_PIXEL_SCALE in [0, 1] */
+    uint8_t *px;    /* (n, rows*cols), the pixels as read */
     uint8_t *y;     /* (n), labels 0..9 */
 } mnist_set;
 

@@ -102,7 +102,7 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
         int B = c->batch < tr.n ? c->batch : tr.n;
         int *rows = xmalloc((size_t)B * sizeof *rows);
         for (int i = 0; i < B; i++) rows[i] = i;
-        mlp_batch probe = {tr.x, tr.y, tr.d, rows};
+        mlp_batch probe = {tr.x, tr.y, tr.d, rows, tr.px, NULL, 0};
         r->threads = m->team_max = mlp_pick_team(m, &probe, B, &o_opt, r->pick_us);
         r->picked = true;
         free(rows);

@@ -12,7 +12,7 @@
 data_view data_rows(const mnist_set *s, int from, int to) {
     int d = s->rows * s->cols;
     return (data_view){.n = to - from, .d = d, .x = s->x + (size_t)from * (size_t)d,
-                       .y = s->y + from};
+                       .y = s->y + from, .px = s->px ? s->px + (size_t)from * (size_t)d : NULL};
 }
 
 void train_evaluate(mlp_model *m, data_view d, eval_result *r, uint8_t *pred) {
@@ -52,7 +52,9 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
         }
         for (int step = 0; step < steps; step++) {
             int first = step * o->batch, B = n - first < o->batch ? n - first : o->batch;
-            mlp_batch batch = {train.x, train.y, train.d, order + first};
+            const int next = first + B, n_next = n - next < o->batch ? n - next : o->batch;
+            mlp_batch batch = {train.x, train.y, train.d, order + first,
+                               train.px, step + 1 < steps ? order + next : NULL, n_next};
             double loss = mlp_train_step(m, &batch, B, &o->opt, o->prof);
             if (!isfinite(loss)) {
                 snprintf(err, err_len, "diverged: loss is %g at epoch %d, step %d/%d (try a smaller train.lr)",

@@ -12,9 +12,10 @@
 #include "mnist.h"
 
 typedef struct {
-    int n, d;         /* rows, inputs per row */
-    const float *x;   /* (n, d) */
-    const uint8_t *y; /* (n) */
+    int n, d;          /* rows, inputs per row */
+    const float *x;    /* (n, d) */
+    const uint8_t *y;  /* (n) */
+    const uint8_t *px; /* (n, d) x as image bytes (x = px / KERNELS_PIXEL_SCALE), or NULL */
 } data_view;
 
 /* Rows [from, to) of a loaded set. */

@@ -11,6 +11,7 @@
  * check. */
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #include "act_expf.h"
 #include "impl.h"
@@ -343,5 +344,25 @@ void ema_avx2(size_t n, float *avg, const float *p, float mu)
         int len = act_avx2_len(n, i);
         act_avx2_store(avg + i, len,
                        ema_avx2_vec(act_avx2_load(avg + i, len), act_avx2_load(p + i, len), vmu, rest));
+    }
+}
+
+/* pixels_avx2: dst[i] = src[i] / KERNELS_PIXEL_SCALE, n bytes into n floats, 8 per
+ *   vector.  vdivps rounds as the scalar division does, so the result is
+ *   bit-identical to pixels_scalar.  The last partial vector is read through a
+ *   zero-padded copy, so no byte past src[n - 1] is touched. */
+void pixels_avx2(size_t n, const uint8_t *src, float *dst)
+{
+    const __m256 scale = _mm256_set1_ps(KERNELS_PIXEL_SCALE);
+    for (size_t i = 0; i < n; i += 8) {
+        int len = act_avx2_len(n, i);
+        uint8_t tail[8] = {0};
+        const uint8_t *s = src + i;
+        if (len < 8) {
+            memcpy(tail, s, (size_t)len);
+            s = tail;
+        }
+        __m256i u = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)s));
+        act_avx2_store(dst + i, len, _mm256_div_ps(_mm256_cvtepi32_ps(u), scale));
     }
 }

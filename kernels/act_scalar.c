@@ -125,3 +125,10 @@ void ema_scalar(size_t n, float *avg, const float *p, float mu)
     for (size_t i = 0; i < n; i++)
         avg[i] = mu * avg[i] + (1.0f - mu) * p[i];
 }
+
+/* pixels_scalar: dst[i] = src[i] / KERNELS_PIXEL_SCALE, n bytes into n floats. */
+void pixels_scalar(size_t n, const uint8_t *src, float *dst)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i] / KERNELS_PIXEL_SCALE;
+}

@@ -44,7 +44,7 @@ void gemm_avx2_pack_t(int rows, int cols, const float *src, ptrdiff_t ld, float 
 #define GEMM_BLOCKED_KC 256
 #define GEMM_BLOCKED_NC 2048
 
-/* An activation set `impl` is eight functions named <field>_<impl>, one per
+/* An activation set `impl` is nine functions named <field>_<impl>, one per
  * function pointer of act_kernel; ACT_DECLARE(impl) declares them all, and
  * registry.c's ACT_ROW(impl, ...) makes the table row from the same names. */
 #define ACT_DECLARE(impl)                                                              \
@@ -58,7 +58,8 @@ void gemm_avx2_pack_t(int rows, int cols, const float *src, ptrdiff_t ld, float 
     void sgd_##impl(size_t n, float *p, const float *g, float *vel, float lr, float mu); \
     void adam_##impl(size_t n, float *p, const float *g, float *m, float *v,           \
                      float *avg, const adam_params *a);                                \
-    void ema_##impl(size_t n, float *avg, const float *p, float mu)
+    void ema_##impl(size_t n, float *avg, const float *p, float mu);                   \
+    void pixels_##impl(size_t n, const uint8_t *src, float *dst)
 
 ACT_DECLARE(scalar);
 ACT_DECLARE(avx2);

@@ -73,6 +73,11 @@ typedef struct {
     gemm_bias_act_fn bias_act; /* NULL: the trainer calls run, then the activation set */
 } gemm_kernel;
 
+/* Image bytes to inputs: pixel / KERNELS_PIXEL_SCALE (a correctly rounded IEEE
+ * division, so the loader and every activation set's `pixels` give the same
+ * floats). */
+#define KERNELS_PIXEL_SCALE 255.0f
+
 /* Activation family.  Shapes: B rows (the batch), N or C columns, row stride ld. */
 typedef struct {
     float lr, beta1, beta2, eps;
@@ -113,6 +118,9 @@ typedef struct {
                  const adam_params *a);
     /* Weight averaging (Keras' use_ema): avg = mu*avg + (1-mu)*p, n floats. */
     void (*ema)(size_t n, float *avg, const float *p, float mu);
+    /* dst[i] = src[i] / KERNELS_PIXEL_SCALE, n bytes into n floats (the batch
+     * gather's image rows; bit-identical in every set). */
+    void (*pixels)(size_t n, const uint8_t *src, float *dst);
 } act_kernel;
 
 /* Tables, for listing (`./experiment kernels`, the benchmark, the tests). */

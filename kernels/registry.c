@@ -40,7 +40,8 @@ static const gemm_kernel gemm_kernels[] = {
  * the name (see ACT_DECLARE in impl.h). */
 #define ACT_ROW(impl, desc, needs)                                                     \
     {#impl, desc, needs, bias_act_##impl, relu_bwd_##impl, bias_grad_##impl,          \
-     softmax_xent_##impl, xent_bwd_##impl, sgd_##impl, adam_##impl, ema_##impl}
+     softmax_xent_##impl, xent_bwd_##impl, sgd_##impl, adam_##impl, ema_##impl,       \
+     pixels_##impl}
 
 static const act_kernel act_kernels[] = {
     ACT_ROW(scalar, "plain C loops, the reference", 0),

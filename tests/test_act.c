@@ -143,6 +143,21 @@ Test(act_scalar, sgd_and_momentum_by_hand)
     expect_near(p, 1.347, 4 * FLT_EPSILON, "momentum step 2: p");
 }
 
+/* Every byte value: the correctly rounded u / 255 (the double quotient rounded
+ * to float is correctly rounded, as 53 >= 2 * 24 + 2). */
+Test(act_scalar, pixels_every_byte)
+{
+    uint8_t u[256];
+    float x[256];
+    for (int i = 0; i < 256; i++)
+        u[i] = (uint8_t)i;
+    pixels_scalar(256, u, x);
+    for (int i = 0; i < 256; i++)
+        cr_assert(x[i] == (float)(i / 255.0), "pixels(%d) = %a, want %a", i, (double)x[i],
+                  (double)(float)(i / 255.0));
+    cr_assert(x[0] == 0 && x[255] == 1, "the ends: %g %g", (double)x[0], (double)x[255]);
+}
+
 /* Keras' Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7), two
  * steps from p = 0 with g = 0.5 then -0.25; the values come from the formula in
  * kernels.h evaluated in double on the float32 values of the constants (which is

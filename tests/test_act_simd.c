@@ -1,7 +1,7 @@
 /* test_act_simd.c: what test_act.c leaves open for the vectorized activation sets,
  * every activation table entry but scalar against scalar, tighter: bit for bit
  * where the set claims it (bias + ReLU, ReLU backward, bias gradient, xent
- * backward, SGD, Adam, EMA), with rows stored contiguously (ldy == N, the
+ * backward, SGD, Adam, EMA, pixels), with rows stored contiguously (ldy == N, the
  * trainer's layout) and with padding, widths around the vector sizes (8, 16) and
  * the 32-row blocks of softmax, -0 and NaN inputs, and the trainer's vector length
  * (109386 parameters).  softmax_xent: P within 4 ulp over a sweep of logits down to
@@ -9,12 +9,15 @@
  * NaN rows included.  New table rows are covered without touching this file. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "impl.h"
 
@@ -424,4 +427,38 @@ ParameterizedTest(int *row, act_simd, optimizers_bitwise)
             free(p_got), free(p_want), free(m_got), free(m_want), free(v_got), free(v_want);
             free(p), free(g), free(s1), free(s2);
         }
+}
+
+ParameterizedTestParameters(act_simd, pixels_bitwise) { return simd_rows(); }
+
+/* Every byte value, at lengths around the vector sizes and the 784 of an MNIST
+ * row, the bytes ending where an unreadable page begins (a read past src[n - 1]
+ * faults) and NaN guards after dst[n - 1] (a write past it shows). */
+ParameterizedTest(int *row, act_simd, pixels_bitwise)
+{
+    static const size_t NS[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 255, 256, 784};
+    const act_kernel *k = set_or_skip(*row), *ref = scalar();
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uint8_t *pages = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                          -1, 0);
+    cr_assert(pages != MAP_FAILED, "mmap: %s", strerror(errno));
+    cr_assert_eq(mprotect(pages + page, page, PROT_NONE), 0, "mprotect: %s", strerror(errno));
+    for (size_t t = 0; t < COUNT(NS); t++) {
+        size_t n = NS[t];
+        uint8_t *src = pages + page - n;
+        for (size_t i = 0; i < n; i++)
+            src[i] = (uint8_t)(i * 37 + 11);
+        float *got = alloc_floats(n + 16), *want = alloc_floats(n + 16);
+        for (size_t i = 0; i < n + 16; i++) {
+            memcpy(&got[i], &GUARD_BITS, sizeof GUARD_BITS);
+            memcpy(&want[i], &GUARD_BITS, sizeof GUARD_BITS);
+        }
+        k->pixels(n, src, got);
+        ref->pixels(n, src, want);
+        char what[64];
+        snprintf(what, sizeof what, "pixels n=%zu", n);
+        expect_identical(k->name, what, n + 16, got, want);
+        free(got), free(want);
+    }
+    munmap(pages, 2 * page);
 }

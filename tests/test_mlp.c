@@ -411,7 +411,7 @@ Test(mlp, divergence_is_reported) {
     train_opts o = {.epochs = 1, .batch = 16, .rng = &r, .opt = {.kind = OPT_SGD, .lr = 1e30f}};
     epoch_stats hist[1];
     char err[256];
-    cr_assert_eq(train_fit(&m, (data_view){SYN_N, SYN_D, x, y}, (data_view){0}, &o, hist, err,
+    cr_assert_eq(train_fit(&m, (data_view){.n = SYN_N, .d = SYN_D, .x = x, .y = y}, (data_view){0}, &o, hist, err,
                            sizeof err), 1);
     cr_assert(strstr(err, "diverged"), "%s", err);
     mlp_free(&m);

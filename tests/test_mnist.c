@@ -177,7 +177,8 @@ static void write_images_raw(blob images)
 
 static void assert_empty(const mnist_set *s)
 {
-    cr_assert(s->n == 0 && s->rows == 0 && s->cols == 0 && s->x == NULL && s->y == NULL,
+    cr_assert(s->n == 0 && s->rows == 0 && s->cols == 0 && s->x == NULL && s->px == NULL &&
+                  s->y == NULL,
               "the set is not empty after a failed load (n=%d rows=%d cols=%d)", s->n,
               s->rows, s->cols);
 }
@@ -199,9 +200,11 @@ static void assert_valid_set(const mnist_set *s)
     cr_assert_eq(s->n, N_IMG);
     cr_assert_eq(s->rows, ROWS);
     cr_assert_eq(s->cols, COLS);
-    for (int i = 0; i < N_PX; i++)
+    for (int i = 0; i < N_PX; i++) {
+        cr_assert_eq(s->px[i], pixel(i), "px[%d] = %u, want %u", i, s->px[i], pixel(i));
         cr_assert_eq(s->x[i], pixel(i) / 255.0f, "x[%d] = %.9g, want %u/255", i, s->x[i],
                      pixel(i));
+    }
     cr_assert_eq(s->x[0], 0.0f);
     cr_assert_eq(s->x[15], 1.0f);
     cr_assert_arr_eq(s->y, labels_ok, N_IMG);

@@ -32,25 +32,37 @@ typedef struct {
 } outcome;
 
 /* Images whose label is the brightest pixel's row, over a pattern that differs
- * per image; owned by the caller (free x and y). */
+ * per image, as bytes and as the loader's floats; owned by the caller
+ * (synthetic_free). */
 static run_data synthetic(void) {
     run_data d = {.train = {.n = N_TRAIN, .rows = ROWS, .cols = COLS},
                   .test = {.n = N_TEST, .rows = ROWS, .cols = COLS}};
     int n = N_TRAIN + N_TEST, px = ROWS * COLS;
     float *x = malloc((size_t)n * px * sizeof *x);
-    uint8_t *y = malloc((size_t)n);
-    cr_assert(x && y);
+    uint8_t *bytes = malloc((size_t)n * px), *y = malloc((size_t)n);
+    cr_assert(x && bytes && y);
     for (int i = 0; i < n; i++) {
         y[i] = (uint8_t)((i * 7 + i / 13) % 10);
         int bright = y[i] * ROWS / 10 * COLS + i % COLS;
-        for (int p = 0; p < px; p++)
-            x[(size_t)i * px + p] = p == bright ? 1.0f : (float)((p * 13 + i * 5) % 50) / 255;
+        for (int p = 0; p < px; p++) {
+            size_t at = (size_t)i * px + p;
+            bytes[at] = (uint8_t)(p == bright ? 255 : (p * 13 + i * 5) % 50);
+            x[at] = bytes[at] / KERNELS_PIXEL_SCALE;
+        }
     }
     d.train.x = x;
+    d.train.px = bytes;
     d.train.y = y;
     d.test.x = x + (size_t)N_TRAIN * px;
+    d.test.px = bytes + (size_t)N_TRAIN * px;
     d.test.y = y + N_TRAIN;
     return d;
+}
+
+static void synthetic_free(run_data *d) {
+    free(d->train.x);
+    free(d->train.px);
+    free(d->train.y);
 }
 
 /* One run of configuration `config` (a list of key=value) on `threads` threads. */
@@ -160,8 +172,7 @@ ParameterizedTest(int *pair, repro, same_bits_on_a_second_run, .timeout = 60) {
         outcome_free(&first);
         outcome_free(&second);
     }
-    free(d.train.x);
-    free(d.train.y);
+    synthetic_free(&d);
 }
 
 Test(repro, omp_same_bits_on_1_to_4_threads, .timeout = 60) {
@@ -186,8 +197,33 @@ Test(repro, omp_same_bits_on_1_to_4_threads, .timeout = 60) {
         }
         outcome_free(&one);
     }
-    free(d.train.x);
-    free(d.train.y);
+    synthetic_free(&d);
+}
+
+/* The batch gather reads the images' bytes when the set has them (and floats
+ * otherwise): every activation set's conversion gives the floats the loader
+ * made, so a run on bytes and a run on floats alone train to the same bits. */
+Test(repro, bytes_and_floats_train_alike, .timeout = 60) {
+    char why[256];
+    const gemm_kernel *g = gemm_select("auto", why, sizeof why);
+    cr_assert(g, "%s", why);
+    size_t na;
+    const act_kernel *acts = act_table(&na);
+    run_data d = synthetic(), floats = d;
+    floats.train.px = floats.test.px = NULL;
+    for (size_t i = 0; i < na; i++) {
+        if (!kernel_runs_here(acts[i].needs)) continue;
+        outcome a, b;
+        char what[256];
+        train_once(&d, g, &acts[i], THREADS, CONFIGS[0], &a);
+        train_once(&floats, g, &acts[i], THREADS, CONFIGS[0], &b);
+        snprintf(what, sizeof what, "gemm %s, activation %s: bytes and floats differ", g->name,
+                 acts[i].name);
+        assert_same(&a, &b, what);
+        outcome_free(&a);
+        outcome_free(&b);
+    }
+    synthetic_free(&d);
 }
 
 /* train.profile: every moment of the training loop is in one phase, so the
@@ -234,6 +270,5 @@ Test(repro, profile_phases_add_up_to_the_training_time, .timeout = 60) {
     cr_assert(r.prof.bytes[MLP_PH_OPT] > 0 && r.prof.flops[MLP_PH_OPT] == 0, "optimizer counts bytes only");
     run_result_free(&r);
     mlp_free(&m);
-    free(d.train.x);
-    free(d.train.y);
+    synthetic_free(&d);
 }
