@@ -27,7 +27,7 @@ KERNEL_SRCS  := $(wildcard kernels/*.c)
 # ./experiment's main and its subcommands (one file each) link into it alone.
 CMD_SRCS     := harness/experiment.c $(wildcard harness/cmd*.c)
 HARNESS_SRCS := $(filter-out $(CMD_SRCS),$(wildcard harness/*.c))
-TEST_SRCS    := $(wildcard tests/test_*.c)
+TEST_SRCS    := $(wildcard tests/*.c)
 LIB_OBJS     := $(patsubst %.c,build/%.o,$(KERNEL_SRCS) $(HARNESS_SRCS))
 CMD_OBJS     := $(patsubst %.c,build/%.o,$(CMD_SRCS))
 TEST_OBJS    := $(patsubst %.c,build/%.o,$(TEST_SRCS))

@@ -9,16 +9,16 @@
 #include <zlib.h>
 
 #include "checkpoint.h"
+#include "scratch.h"
 
-static char dir[64], path[96];
+static char path[PATH_MAX];
 static mlp_model model;
 static cfg config;
 
 static void setup(void) {
     char err[256];
-    snprintf(dir, sizeof dir, "/tmp/test_ckpt_XXXXXX");
-    cr_assert(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/model.ckpt", dir);
+    scratch_make("test_ckpt");
+    scratch_path(path, "model.ckpt");
     cfg_defaults(&config);
     cr_assert_eq(cfg_set(&config, "model.layers=6,5,3", err, sizeof err), 0);
     cr_assert_eq(cfg_set(&config, "train.lr=0.0123", err, sizeof err), 0);
@@ -32,8 +32,7 @@ static void setup(void) {
 
 static void teardown(void) {
     mlp_free(&model);
-    unlink(path);
-    rmdir(dir);
+    scratch_remove();
 }
 
 TestSuite(checkpoint, .init = setup, .fini = teardown);
@@ -86,9 +85,9 @@ Test(checkpoint, round_trip) {
 }
 
 Test(checkpoint, no_temporary_file_left) {
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
-    cr_assert_eq(system(cmd), 0, "only model.ckpt should be in %s", dir);
+    char cmd[PATH_MAX + 64];
+    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", scratch_dir);
+    cr_assert_eq(system(cmd), 0, "only model.ckpt should be in %s", scratch_dir);
 }
 
 Test(checkpoint, file_mode_follows_the_umask) {

@@ -1,260 +1,46 @@
 /* test_cli.c: bad input at the command line, through the real build/experiment
- * (`make test` builds it first and runs the suite from the repository root).
- *
- * Each test makes a temporary folder with small valid fixtures: data/ holds 20
- * training and 10 test images of 28x28 with their labels (raw IDX), cli.ini trains
- * a 784-8-10 model on them for one epoch, writing to results/ in that folder; a
- * checkpoint, when the case needs one, is trained from them.  The case breaks one
- * thing and runs the binary there, which must exit with status 2 (not a signal),
- * print one line on stderr that names the file (and line) and holds the expected
- * fragment, and leave no results/ folder behind.  The sanity tests run the
- * unbroken fixtures to exit 0, so every bad case fails for the reason it names. */
+ * (`make test` builds it first and runs the suite from the repository root), in
+ * the fixture of cli_fixture.h.  Each case breaks one thing: an IDX file, the
+ * INI file, the CPU's features, a checkpoint.  The sanity tests run the unbroken
+ * fixtures to exit 0, so every bad case fails for the reason it names. */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#define EXPERIMENT "build/experiment"
-#define TRAIN_IMAGES "data/train-images-idx3-ubyte"
-#define TRAIN_LABELS "data/train-labels-idx1-ubyte"
-#define TEST_IMAGES "data/t10k-images-idx3-ubyte"
-#define TEST_LABELS "data/t10k-labels-idx1-ubyte"
-#define N_TRAIN 20
-#define N_TEST 10
-#define IMAGE_BYTES (N_TRAIN * 28 * 28)
+#include "cli_fixture.h"
 
-/* 12 lines, so a section appended by a case starts at line 13 and its key is on 14. */
-static const char good_ini[] = "[experiment]\nname = t\n"
-                               "[data]\ndir = data\nval_split = 0.25\n"
-                               "[model]\nlayers = 784,8,10\n"
-                               "[train]\nepochs = 1\nbatch = 4\n"
-                               "[kernels]\nthreads = 1\n";
-
-static char dir[256], exe[PATH_MAX], err_text[16384];
-
-static void in_dir(char *path, const char *name) {
-    snprintf(path, PATH_MAX, "%s/%s", dir, name);
-}
-
-static void write_file(const char *name, const void *data, size_t len, const char *mode) {
-    char path[PATH_MAX];
-    in_dir(path, name);
-    FILE *f = fopen(path, mode);
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, len, f), len, "%s: %s", path, strerror(errno));
-    cr_assert_eq(fclose(f), 0, "%s: %s", path, strerror(errno));
-}
-
-/* The whole file in a fresh buffer (free()). */
-static uint8_t *read_file(const char *name, size_t *len) {
-    char path[PATH_MAX];
-    in_dir(path, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    uint8_t *p = malloc(*len + 1);
-    cr_assert(p && fread(p, 1, *len, f) == *len, "%s: cannot read", path);
-    fclose(f);
-    p[*len] = '\0';
-    return p;
-}
-
-static void append_ini(const char *text) { write_file("cli.ini", text, strlen(text), "a"); }
-
-static void cut(const char *name, off_t size) {
-    char path[PATH_MAX];
-    in_dir(path, name);
-    cr_assert_eq(truncate(path, size), 0, "%s: %s", path, strerror(errno));
-}
-
-/* Overwrites n bytes of the file at offset `at`. */
-static void patch(const char *name, long at, const void *bytes, size_t n) {
-    size_t len;
-    uint8_t *p = read_file(name, &len);
-    cr_assert_leq(at + (long)n, (long)len);
-    memcpy(p + at, bytes, n);
-    write_file(name, p, len, "wb");
-    free(p);
-}
-
-static void put_be32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
-/* An IDX file of unsigned bytes: header (magic 0x08nn, sizes), then body. */
-static void write_idx(const char *name, int n_dims, const uint32_t *dims, const uint8_t *body,
-                      size_t len) {
-    uint8_t *p = malloc(4 + 4 * (size_t)n_dims + len);
-    cr_assert_not_null(p);
-    put_be32(p, 0x800u | (uint32_t)n_dims);
-    for (int i = 0; i < n_dims; i++) put_be32(p + 4 + 4 * i, dims[i]);
-    memcpy(p + 4 + 4 * n_dims, body, len);
-    write_file(name, p, 4 + 4 * (size_t)n_dims + len, "wb");
-    free(p);
-}
-
-static void write_images(const char *name, uint32_t n, uint32_t rows, uint32_t cols) {
-    size_t len = (size_t)n * rows * cols;
-    uint8_t *px = malloc(len);
-    cr_assert_not_null(px);
-    for (size_t i = 0; i < len; i++) px[i] = (uint8_t)(i * 7);
-    write_idx(name, 3, (const uint32_t[]){n, rows, cols}, px, len);
-    free(px);
-}
-
-static void write_labels(const char *name, uint32_t n) {
-    uint8_t y[64];
-    cr_assert_leq(n, sizeof y);
-    for (uint32_t i = 0; i < n; i++) y[i] = (uint8_t)(i % 10);
-    write_idx(name, 1, (const uint32_t[]){n}, y, n);
-}
-
-static void setup(void) {
-    cr_assert_not_null(realpath(EXPERIMENT, exe),
-                       "%s: %s (run from the repository root after make build/experiment)",
-                       EXPERIMENT, strerror(errno));
-    const char *tmp = getenv("TMPDIR");
-    int n = snprintf(dir, sizeof dir, "%s/test_cli-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    cr_assert(n > 0 && (size_t)n < sizeof dir, "TMPDIR is too long");
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp %s: %s", dir, strerror(errno));
-    char data[PATH_MAX];
-    in_dir(data, "data");
-    cr_assert_eq(mkdir(data, 0777), 0, "%s: %s", data, strerror(errno));
-    write_images(TRAIN_IMAGES, N_TRAIN, 28, 28);
-    write_labels(TRAIN_LABELS, N_TRAIN);
-    write_images(TEST_IMAGES, N_TEST, 28, 28);
-    write_labels(TEST_LABELS, N_TEST);
-    write_file("cli.ini", good_ini, strlen(good_ini), "w");
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
-static void teardown(void) {
-    if (dir[0]) remove_tree(dir);
-}
-
-TestSuite(cli, .init = setup, .fini = teardown, .timeout = 60);
-
-/* Runs build/experiment with args (NULL-terminated) in dir, its stdout and stderr
- * in files there; stderr is read back into err_text.  Returns the wait status. */
-static int run(const char *const *args) {
-    char *argv[16] = {exe};
-    int n = 1;
-    for (; args[n - 1]; n++) {
-        cr_assert_lt(n, 15);
-        argv[n] = (char *)args[n - 1];
-    }
-    char out_path[PATH_MAX], err_path[PATH_MAX];
-    in_dir(out_path, "stdout.txt");
-    in_dir(err_path, "stderr.txt");
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
-    if (pid == 0) { /* open + dup2: freopen would flush the parent's buffers twice */
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666),
-            err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || chdir(dir)) _exit(126);
-        close(out);
-        close(err);
-        execv(exe, argv);
-        _exit(127);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid, "waitpid: %s", strerror(errno));
-    size_t len;
-    uint8_t *text = read_file("stderr.txt", &len);
-    snprintf(err_text, sizeof err_text, "%s", (char *)text);
-    free(text);
-    return status;
-}
-
-static bool exists(const char *name) {
-    char path[PATH_MAX];
-    in_dir(path, name);
-    return access(path, F_OK) == 0;
-}
-
-/* ---- The checks ---------------------------------------------------------- */
-
-typedef struct {
-    const char *args[8];  /* after the program's name; none: train cli.ini */
-    const char *ini;      /* appended to cli.ini */
-    void (*setup)(void);  /* breaks a fixture */
-    bool bare;            /* no arguments at all */
-    const char *want;     /* in the first line of stderr */
-    bool usage;           /* the usage text follows that line */
-} bad_case;
-
-static void expect_bad(const bad_case *c) {
-    static const char *const train[] = {"train", "cli.ini", NULL}, *const none[] = {NULL};
-    if (c->ini) append_ini(c->ini);
-    if (c->setup) c->setup();
-    int status = run(c->bare ? none : c->args[0] ? c->args : train);
-    cr_assert(!WIFSIGNALED(status), "killed by signal %d (%s); stderr:\n%s", WTERMSIG(status),
-              strsignal(WTERMSIG(status)), err_text);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2,
-              "exit status %d, want 2 (bad input); stderr:\n%s", WEXITSTATUS(status), err_text);
-    size_t first = strcspn(err_text, "\n");
-    cr_assert(!strncmp(err_text, "experiment: ", 12), "stderr does not start with 'experiment: ':\n%s",
-              err_text);
-    cr_assert(err_text[first] == '\n' && (c->usage || err_text[first + 1] == '\0'),
-              "stderr is not one line:\n%s", err_text);
-    err_text[first] = '\0';
-    cr_assert(strstr(err_text, c->want), "stderr lacks '%s':\n%s", c->want, err_text);
-    cr_assert(!exists("results"), "bad input left %s/results behind", dir);
-}
-
-#define BAD(name, ...) \
-    Test(cli, name) { expect_bad(&(const bad_case){__VA_ARGS__}); }
+TestSuite(cli, .init = cli_setup, .fini = cli_teardown, .timeout = 60);
 
 /* ---- Sanity: the fixtures are good --------------------------------------- */
 
-static void expect_ok(const char *const *args) {
-    int status = run(args);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status 0x%x; stderr:\n%s",
-              args[0], status, err_text);
-}
-
 Test(cli, sanity_train_and_eval) {
-    expect_ok((const char *const[]){"train", "cli.ini", NULL});
+    cli_expect_ok((const char *const[]){"train", "cli.ini", NULL});
     const char *files[] = {"epochs.csv", "summary.csv", "confusion.csv", "predictions.csv", "model.ckpt"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char name[64];
         snprintf(name, sizeof name, "results/t/%s", files[i]);
-        cr_assert(exists(name), "train wrote no %s", name);
+        cr_assert(cli_exists(name), "train wrote no %s", name);
     }
-    expect_ok((const char *const[]){"eval", "results/t/model.ckpt", NULL});
+    cli_expect_ok((const char *const[]){"eval", "results/t/model.ckpt", NULL});
 }
 
 Test(cli, sanity_sweep) {
-    append_ini("[sweep]\ntrain.lr = 0.001, 0.01\n");
-    expect_ok((const char *const[]){"sweep", "cli.ini", NULL});
-    cr_assert(exists("results/t/runs.csv"));
+    cli_append_ini("[sweep]\ntrain.lr = 0.001, 0.01\n");
+    cli_expect_ok((const char *const[]){"sweep", "cli.ini", NULL});
+    cr_assert(cli_exists("results/t/runs.csv"));
 }
 
 /* Replaces a fixture file with its gzip compression, name.gz. */
 static void gzip_file(const char *name) {
     char path[PATH_MAX];
     size_t len;
-    uint8_t *p = read_file(name, &len);
-    in_dir(path, name);
+    uint8_t *p = scratch_read(name, &len);
+    scratch_path(path, name);
     cr_assert_eq(unlink(path), 0);
     strcat(path, ".gz");
     gzFile gz = gzopen(path, "wb");
@@ -268,50 +54,50 @@ static void gzip_file(const char *name) {
 Test(cli, sanity_gzip) {
     const char *files[] = {TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS};
     for (size_t i = 0; i < 4; i++) gzip_file(files[i]);
-    expect_ok((const char *const[]){"train", "cli.ini", NULL});
+    cli_expect_ok((const char *const[]){"train", "cli.ini", NULL});
 }
 
 /* ---- IDX files ----------------------------------------------------------- */
 
 static void images_missing(void) {
     char path[PATH_MAX];
-    in_dir(path, TRAIN_IMAGES);
+    scratch_path(path, TRAIN_IMAGES);
     cr_assert_eq(unlink(path), 0);
 }
-static void images_empty(void) { cut(TRAIN_IMAGES, 0); }
-static void images_header_cut(void) { cut(TRAIN_IMAGES, 10); }
-static void images_body_cut(void) { cut(TRAIN_IMAGES, 16 + IMAGE_BYTES - 100); }
-static void labels_body_cut(void) { cut(TRAIN_LABELS, 8 + 5); }
-static void images_trailing(void) { write_file(TRAIN_IMAGES, "junk", 4, "ab"); }
-static void images_magic(void) { patch(TRAIN_IMAGES, 0, "GIF8", 4); }
-static void images_type(void) { patch(TRAIN_IMAGES, 0, "\0\0\x0d\x03", 4); }
-static void images_rows_zero(void) { patch(TRAIN_IMAGES, 8, "\0\0\0\0", 4); }
-static void images_count_zero(void) { patch(TEST_IMAGES, 4, "\0\0\0\0", 4); }
-static void images_rows_huge(void) { patch(TRAIN_IMAGES, 8, "\x7f\xff\xff\xff", 4); }
+static void images_empty(void) { scratch_truncate(TRAIN_IMAGES, 0); }
+static void images_header_cut(void) { scratch_truncate(TRAIN_IMAGES, 10); }
+static void images_body_cut(void) { scratch_truncate(TRAIN_IMAGES, 16 + IMAGE_BYTES - 100); }
+static void labels_body_cut(void) { scratch_truncate(TRAIN_LABELS, 8 + 5); }
+static void images_trailing(void) { scratch_write(TRAIN_IMAGES, "junk", 4, "ab"); }
+static void images_magic(void) { cli_patch(TRAIN_IMAGES, 0, "GIF8", 4); }
+static void images_type(void) { cli_patch(TRAIN_IMAGES, 0, "\0\0\x0d\x03", 4); }
+static void images_rows_zero(void) { cli_patch(TRAIN_IMAGES, 8, "\0\0\0\0", 4); }
+static void images_count_zero(void) { cli_patch(TEST_IMAGES, 4, "\0\0\0\0", 4); }
+static void images_rows_huge(void) { cli_patch(TRAIN_IMAGES, 8, "\x7f\xff\xff\xff", 4); }
 /* 20 x 2^24-1 x 2^24-1: each size within its limit, the product past 2^31-1 (and 2^32) */
-static void images_size_overflow(void) { patch(TRAIN_IMAGES, 8, "\0\xff\xff\xff\0\xff\xff\xff", 8); }
-static void labels_more(void) { write_labels(TRAIN_LABELS, N_TRAIN + 1); }
-static void labels_fewer(void) { write_labels(TEST_LABELS, N_TEST - 1); }
-static void label_ten(void) { patch(TRAIN_LABELS, 8 + 3, "\x0a", 1); }
+static void images_size_overflow(void) { cli_patch(TRAIN_IMAGES, 8, "\0\xff\xff\xff\0\xff\xff\xff", 8); }
+static void labels_more(void) { cli_write_labels(TRAIN_LABELS, N_TRAIN + 1); }
+static void labels_fewer(void) { cli_write_labels(TEST_LABELS, N_TEST - 1); }
+static void label_ten(void) { cli_patch(TRAIN_LABELS, 8 + 3, "\x0a", 1); }
 static void images_10x10(void) {
-    write_images(TRAIN_IMAGES, N_TRAIN, 10, 10);
-    write_images(TEST_IMAGES, N_TEST, 10, 10);
+    cli_write_images(TRAIN_IMAGES, N_TRAIN, 10, 10);
+    cli_write_images(TEST_IMAGES, N_TEST, 10, 10);
 }
-static void train_images_10x10(void) { write_images(TRAIN_IMAGES, N_TRAIN, 10, 10); }
+static void train_images_10x10(void) { cli_write_images(TRAIN_IMAGES, N_TRAIN, 10, 10); }
 /* A byte in the middle of the deflate data flipped: the gzip CRC cannot match. */
 static void gzip_corrupt(void) {
     size_t len;
     gzip_file(TRAIN_IMAGES);
-    uint8_t *p = read_file(TRAIN_IMAGES ".gz", &len);
+    uint8_t *p = scratch_read(TRAIN_IMAGES ".gz", &len);
     p[len / 2] ^= 0x55;
-    write_file(TRAIN_IMAGES ".gz", p, len, "wb");
+    scratch_write(TRAIN_IMAGES ".gz", p, len, "wb");
     free(p);
 }
 static void gzip_cut(void) {
     size_t len;
     gzip_file(TRAIN_IMAGES);
-    free(read_file(TRAIN_IMAGES ".gz", &len));
-    cut(TRAIN_IMAGES ".gz", (off_t)len / 2);
+    free(scratch_read(TRAIN_IMAGES ".gz", &len));
+    scratch_truncate(TRAIN_IMAGES ".gz", (off_t)len / 2);
 }
 
 BAD(idx_missing, .setup = images_missing,
@@ -398,7 +184,7 @@ BAD(ini_layers_not_a_list, .ini = "[model]\nlayers = 784,8,ten\n",
 /* The layers are the default 784,128,64,10: the message names the file alone. */
 static void ini_default_layers_10x10(void) {
     static const char ini[] = "[experiment]\nname = t\n[data]\ndir = data\n[train]\nepochs = 1\n";
-    write_file("cli.ini", ini, strlen(ini), "w");
+    scratch_write("cli.ini", ini, strlen(ini), "w");
     images_10x10();
 }
 
@@ -432,17 +218,17 @@ BAD(ini_sweep_layers_against_data, .ini = "[sweep]\nmodel.layers = 784,8,10 | 78
 static void ini_binary(void) {
     uint8_t junk[512];
     for (int i = 0; i < 512; i++) junk[i] = (uint8_t)(i * 37 + 1);
-    write_file("cli.ini", junk, sizeof junk, "wb");
+    scratch_write("cli.ini", junk, sizeof junk, "wb");
 }
 /* NUL bytes after 4 KiB of comments: a reader that checks only the head misses them. */
 static void ini_nul_late(void) {
-    for (int i = 0; i < 100; i++) append_ini("; a comment that pads the file past its first 4 KiB\n");
-    write_file("cli.ini", "[train]\nlr = 0.1\0\0\n", 19, "ab");
+    for (int i = 0; i < 100; i++) cli_append_ini("; a comment that pads the file past its first 4 KiB\n");
+    scratch_write("cli.ini", "[train]\nlr = 0.1\0\0\n", 19, "ab");
 }
 static void ini_long_line(void) {
     char line[400];
     snprintf(line, sizeof line, "[data]\ndir = %0300d\n", 0);
-    append_ini(line);
+    cli_append_ini(line);
 }
 
 BAD(ini_not_text_binary, .setup = ini_binary, .want = "cli.ini:1: not a text file")
@@ -496,18 +282,17 @@ BAD(cli_keys_with_argument, .args = {"keys", "train"}, .want = "keys takes no ar
 
 /* ---- Checkpoints (./experiment eval FILE) -------------------------------- */
 
-/* model.ckpt in dir, trained from the fixtures (results/ removed again).  Layout
+/* model.ckpt in the scratch folder, trained from the fixtures (results/ removed again).  Layout
  * (harness/checkpoint.h): magic 0-7, version 8-11, n_sizes 12-15, sizes 16-27
  * (784, 8, 10), n_params 28-35, config_len 36-39, the configuration, the
  * parameters, and the CRC-32 of everything before it in the last 4 bytes. */
 static void make_checkpoint(void) {
-    expect_ok((const char *const[]){"train", "cli.ini", NULL});
-    char from[PATH_MAX], to[PATH_MAX], results[PATH_MAX];
-    in_dir(from, "results/t/model.ckpt");
-    in_dir(to, "model.ckpt");
-    in_dir(results, "results");
+    cli_expect_ok((const char *const[]){"train", "cli.ini", NULL});
+    char from[PATH_MAX], to[PATH_MAX];
+    scratch_path(from, "results/t/model.ckpt");
+    scratch_path(to, "model.ckpt");
     cr_assert_eq(rename(from, to), 0, "%s: %s", from, strerror(errno));
-    remove_tree(results);
+    scratch_remove_tree("results");
 }
 
 /* Overwrites n bytes at `at` (at < 0: the text `bytes` replaces `find` in the
@@ -515,7 +300,7 @@ static void make_checkpoint(void) {
 static void damage_checkpoint(long at, const char *find, const void *bytes, size_t n, bool fix_crc) {
     size_t len;
     make_checkpoint();
-    uint8_t *p = read_file("model.ckpt", &len);
+    uint8_t *p = scratch_read("model.ckpt", &len);
     if (find) {
         uint8_t *hit = memmem(p, len, find, strlen(find));
         cr_assert_not_null(hit, "model.ckpt holds no '%s'", find);
@@ -526,27 +311,27 @@ static void damage_checkpoint(long at, const char *find, const void *bytes, size
         uint32_t crc = (uint32_t)crc32(0L, p, (uInt)(len - 4));
         memcpy(p + len - 4, &crc, 4); /* little-endian, as the file */
     }
-    write_file("model.ckpt", p, len, "wb");
+    scratch_write("model.ckpt", p, len, "wb");
     free(p);
 }
 
 static void ckpt_cut(void) {
     size_t len;
     make_checkpoint();
-    free(read_file("model.ckpt", &len));
-    cut("model.ckpt", (off_t)len / 2);
+    free(scratch_read("model.ckpt", &len));
+    scratch_truncate("model.ckpt", (off_t)len / 2);
 }
 static void ckpt_cut_header(void) {
     make_checkpoint();
-    cut("model.ckpt", 5);
+    scratch_truncate("model.ckpt", 5);
 }
 static void ckpt_version(void) { damage_checkpoint(8, NULL, "\x02\0\0\0", 4, true); }
 static void ckpt_checksum(void) {
     size_t len;
     make_checkpoint();
-    uint8_t *p = read_file("model.ckpt", &len);
+    uint8_t *p = scratch_read("model.ckpt", &len);
     p[len - 10] ^= 0x5a; /* a parameter */
-    write_file("model.ckpt", p, len, "wb");
+    scratch_write("model.ckpt", p, len, "wb");
     free(p);
 }
 static void ckpt_config_layers(void) {

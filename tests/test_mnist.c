@@ -7,7 +7,6 @@
  * empty. Speed and the real data sets are not checked here. */
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +18,7 @@
 #include <zlib.h>
 
 #include "mnist.h"
+#include "scratch.h"
 
 #define N_IMG 5
 #define ROWS  4
@@ -28,7 +28,6 @@
 #define LABELS "train-labels-idx1-ubyte"
 
 static const uint8_t labels_ok[N_IMG] = {7, 0, 9, 3, 1};
-static char dir[PATH_MAX];
 static struct rlimit heap_limit_before; /* set by limit_heap, put back after each test */
 static bool heap_limited;
 
@@ -38,32 +37,12 @@ static uint8_t pixel(int i)
     return (uint8_t)(i * 17);
 }
 
-static void make_dir(void)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_mnist-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp %s: %s", dir, strerror(errno));
-}
-
-static void remove_dir(void)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char path[PATH_MAX + 256];
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    closedir(d);
-    rmdir(dir);
-}
+static void make_dir(void) { scratch_make("test_mnist"); }
 
 /* Criterion runs each test in its own process; this also covers runs that do not. */
 static void clean_up(void)
 {
-    remove_dir();
+    scratch_remove();
     if (heap_limited)
         setrlimit(RLIMIT_DATA, &heap_limit_before);
 }
@@ -89,11 +68,6 @@ static void limit_heap(size_t extra)
     if (r.rlim_cur > kib * 1024 + extra)
         r.rlim_cur = kib * 1024 + extra;
     cr_assert_eq(setrlimit(RLIMIT_DATA, &r), 0, "setrlimit: %s", strerror(errno));
-}
-
-static void path_of(char *path, size_t len, const char *name)
-{
-    snprintf(path, len, "%s/%s", dir, name);
 }
 
 /* An IDX file in memory: 4-byte magic 0x0000 <type> <ndims>, big-endian sizes, body. */
@@ -133,8 +107,8 @@ static blob labels_of(const uint8_t *labels, uint32_t n)
 
 static void write_raw(const char *name, const void *bytes, size_t len)
 {
-    char path[PATH_MAX + 64];
-    path_of(path, sizeof path, name);
+    char path[PATH_MAX];
+    scratch_path(path, name);
     FILE *f = fopen(path, "wb");
     cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
     cr_assert_eq(fwrite(bytes, 1, len, f), len, "fwrite %s", path);
@@ -143,8 +117,8 @@ static void write_raw(const char *name, const void *bytes, size_t len)
 
 static void write_gz(const char *name, const void *bytes, size_t len)
 {
-    char path[PATH_MAX + 64];
-    path_of(path, sizeof path, name);
+    char path[PATH_MAX];
+    scratch_path(path, name);
     gzFile gz = gzopen(path, "wb");
     cr_assert_not_null(gz, "gzopen %s", path);
     cr_assert_eq(gzwrite(gz, bytes, (unsigned)len), (int)len, "gzwrite %s", path);
@@ -153,8 +127,8 @@ static void write_gz(const char *name, const void *bytes, size_t len)
 
 static size_t read_raw(const char *name, uint8_t *buf, size_t cap)
 {
-    char path[PATH_MAX + 64];
-    path_of(path, sizeof path, name);
+    char path[PATH_MAX];
+    scratch_path(path, name);
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
     size_t len = fread(buf, 1, cap, f);
@@ -183,13 +157,13 @@ static void assert_empty(const mnist_set *s)
               s->rows, s->cols);
 }
 
-/* mnist_load(dir, "train") must fail with `piece` in its message and an empty set. */
+/* mnist_load(scratch_dir, "train") must fail with `piece` in its message and an empty set. */
 static void expect_load_error(const char *piece)
 {
     mnist_set s;
     memset(&s, 0xA5, sizeof s);
     char err[512] = "";
-    cr_assert_eq(mnist_load(dir, "train", &s, err, sizeof err), -1,
+    cr_assert_eq(mnist_load(scratch_dir, "train", &s, err, sizeof err), -1,
                  "loaded; want an error with \"%s\"", piece);
     cr_assert_not_null(strstr(err, piece), "error \"%s\" lacks \"%s\"", err, piece);
     assert_empty(&s);
@@ -215,7 +189,7 @@ Test(mnist, loads_raw_set)
     write_images_raw(images_ok());
     mnist_set s;
     char err[512] = "";
-    cr_assert_eq(mnist_load(dir, "train", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(mnist_load(scratch_dir, "train", &s, err, sizeof err), 0, "%s", err);
     assert_valid_set(&s);
     mnist_free(&s);
     assert_empty(&s);
@@ -229,8 +203,8 @@ Test(mnist, loads_gzip_set_identically)
     write_gz("t10k-labels-idx1-ubyte.gz", labels.b, labels.len);
     mnist_set raw, gz;
     char err[512] = "";
-    cr_assert_eq(mnist_load(dir, "train", &raw, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(mnist_load(dir, "t10k", &gz, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(mnist_load(scratch_dir, "train", &raw, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(mnist_load(scratch_dir, "t10k", &gz, err, sizeof err), 0, "%s", err);
     assert_valid_set(&gz);
     cr_assert_arr_eq(gz.x, raw.x, N_PX * sizeof *gz.x);
     mnist_free(&raw);
@@ -244,7 +218,7 @@ Test(mnist, content_not_name_decides_gzip)
     write_raw(LABELS ".gz", labels.b, labels.len);
     mnist_set s;
     char err[512] = "";
-    cr_assert_eq(mnist_load(dir, "train", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(mnist_load(scratch_dir, "train", &s, err, sizeof err), 0, "%s", err);
     assert_valid_set(&s);
     mnist_free(&s);
 }
@@ -255,15 +229,15 @@ Test(mnist, raw_name_wins_over_gz)
     write_raw(IMAGES ".gz", "junk", 4);
     mnist_set s;
     char err[512] = "";
-    cr_assert_eq(mnist_load(dir, "train", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(mnist_load(scratch_dir, "train", &s, err, sizeof err), 0, "%s", err);
     mnist_free(&s);
 }
 
 Test(mnist, read_idx_gives_sizes_and_bytes)
 {
     write_images_raw(images_ok());
-    char path[PATH_MAX + 64], err[512] = "";
-    path_of(path, sizeof path, IMAGES);
+    char path[PATH_MAX], err[512] = "";
+    scratch_path(path, IMAGES);
     uint8_t *data;
     int dims[3];
     cr_assert_eq(mnist_read_idx(path, 3, &data, dims, err, sizeof err), 0, "%s", err);
@@ -286,8 +260,8 @@ Test(mnist, read_idx_rejects_dimension_argument)
 
 Test(mnist, missing_file)
 {
-    char path[PATH_MAX + 64], err[512] = "";
-    path_of(path, sizeof path, "absent");
+    char path[PATH_MAX], err[512] = "";
+    scratch_path(path, "absent");
     uint8_t sentinel, *data = &sentinel;
     int dims[1];
     cr_assert_eq(mnist_read_idx(path, 1, &data, dims, err, sizeof err), -1);

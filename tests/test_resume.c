@@ -23,60 +23,50 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "scratch.h"
 
 enum { SIDE = 8, N_TRAIN = 1200, N_TEST = 200, N_RUNS = 8, EPOCHS = 2 };
 #define POLL_LIMIT 60 /* seconds a sweep may take to reach a kill point */
 
-static char top[64], exe[4096];
+static char exe[PATH_MAX];
 
 static void setup(void) {
-    snprintf(top, sizeof top, "/tmp/test_resume_XXXXXX");
-    cr_assert(mkdtemp(top), "mkdtemp: %s", strerror(errno));
+    scratch_make("test_resume");
     cr_assert(realpath("build/experiment", exe),
               "build/experiment: %s (`make test` builds it; run the suite from the repository root)",
               strerror(errno));
 }
 
-static void teardown(void) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(resume, .init = setup, .fini = teardown);
+TestSuite(resume, .init = setup, .fini = scratch_remove);
 
 /* An IDX file of n SIDE x SIDE images, or their labels: the label is a bright
  * pixel's row, over a pattern that differs per image, so the model learns. */
-static void write_idx(const char *name, int n, bool images) {
-    char path[128];
-    snprintf(path, sizeof path, "%s/data/%s", top, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert(f, "%s: %s", path, strerror(errno));
-    unsigned char head[16] = {0, 0, 8, images ? 3 : 1, 0, 0, (unsigned char)(n >> 8), (unsigned char)n,
-                              0, 0, 0, SIDE, 0, 0, 0, SIDE};
-    fwrite(head, 1, images ? 16 : 8, f);
-    for (int i = 0; i < n; i++) {
-        int label = (i * 7 + i / 10) % 10;
-        if (!images) {
-            fputc(label, f);
-            continue;
-        }
-        for (int p = 0; p < SIDE * SIDE; p++)
-            fputc(p == label * SIDE / 10 * SIDE + i % SIDE ? 255 : (p * 13 + i * 5) % 60, f);
+static void write_idx(const char *name, uint32_t n, bool images) {
+    static uint8_t body[N_TRAIN * SIDE * SIDE];
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "data/%s", name);
+    for (uint32_t i = 0; i < n; i++) {
+        int label = (int)(i * 7 + i / 10) % 10;
+        if (!images) body[i] = (uint8_t)label;
+        for (int p = 0; images && p < SIDE * SIDE; p++)
+            body[i * SIDE * SIDE + (uint32_t)p] =
+                (uint8_t)(p == label * SIDE / 10 * SIDE + (int)i % SIDE ? 255 : (p * 13 + (int)i * 5) % 60);
     }
-    cr_assert_eq(fclose(f), 0);
+    if (images)
+        scratch_write_idx(path, 3, (const uint32_t[]){n, SIDE, SIDE}, body, (size_t)n * SIDE * SIDE);
+    else
+        scratch_write_idx(path, 1, (const uint32_t[]){n}, body, n);
 }
 
 /* The data, the sweep file, and one folder per sweep (each gets results/resume/). */
 static void write_fixtures(void) {
-    char path[128];
-    snprintf(path, sizeof path, "%s/data", top);
-    cr_assert_eq(mkdir(path, 0755), 0);
+    char path[PATH_MAX + 64];
+    scratch_mkdir("data");
     write_idx("train-images-idx3-ubyte", N_TRAIN, true);
     write_idx("train-labels-idx1-ubyte", N_TRAIN, false);
     write_idx("t10k-images-idx3-ubyte", N_TEST, true);
     write_idx("t10k-labels-idx1-ubyte", N_TEST, false);
-    snprintf(path, sizeof path, "%s/sweep.ini", top);
+    snprintf(path, sizeof path, "%s/sweep.ini", scratch_dir);
     FILE *f = fopen(path, "w");
     cr_assert(f);
     /* The data folder is the same absolute path for both sweeps, so their run keys
@@ -87,20 +77,18 @@ static void write_fixtures(void) {
                "[train]\noptimizer = adam\nepochs = %d\nbatch = 16\n"
                "[kernels]\ngemm = naive\nactivation = scalar\nthreads = 1\n"
                "[sweep]\ntrain.lr = 0.001, 0.003, 0.01, 0.03\n",
-            top, SIDE * SIDE, EPOCHS);
+            scratch_dir, SIDE * SIDE, EPOCHS);
     cr_assert_eq(fclose(f), 0);
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", top, i ? "killed" : "reference");
-        cr_assert_eq(mkdir(path, 0755), 0);
-    }
+    scratch_mkdir("reference");
+    scratch_mkdir("killed");
 }
 
-/* Starts `experiment sweep` in top/where as the leader of a new process group,
- * its stdout and stderr appended to top/where/log. */
+/* Starts `experiment sweep` in the scratch folder's `where` as the leader of a
+ * new process group, its stdout and stderr appended to where/log. */
 static pid_t start_sweep(const char *where, const char *jobs) {
-    char cwd[128], ini[128];
-    snprintf(cwd, sizeof cwd, "%s/%s", top, where);
-    snprintf(ini, sizeof ini, "%s/sweep.ini", top);
+    char cwd[PATH_MAX + 64], ini[PATH_MAX + 64];
+    snprintf(cwd, sizeof cwd, "%s/%s", scratch_dir, where);
+    snprintf(ini, sizeof ini, "%s/sweep.ini", scratch_dir);
     fflush(NULL);
     pid_t pid = fork();
     cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
@@ -118,8 +106,8 @@ static pid_t start_sweep(const char *where, const char *jobs) {
 }
 
 static char *slurp(const char *where, const char *file, size_t *len) {
-    char path[160];
-    snprintf(path, sizeof path, "%s/%s/%s", top, where, file);
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s/%s", scratch_dir, where, file);
     FILE *f = fopen(path, "rb");
     *len = 0;
     if (!f) return NULL;
@@ -217,8 +205,8 @@ static void run_to_end(const char *where, const char *jobs) {
 }
 
 static void load(const char *where, const char *file, csv_table *t) {
-    char path[160], err[512];
-    snprintf(path, sizeof path, "%s/%s/results/resume/%s", top, where, file);
+    char path[PATH_MAX + 64], err[512];
+    snprintf(path, sizeof path, "%s/%s/results/resume/%s", scratch_dir, where, file);
     cr_assert_eq(csv_load(path, t, err, sizeof err), 0, "%s", err);
 }
 

@@ -1,65 +1,28 @@
-/* test_sweep.c: sweeps (harness/sweep.c), their result files (results.c, csv.c)
- * and the executor (run.c): grid expansion with generated lists and repeats,
- * the '|' separator, file:line errors, CSV quoting, shards covering every run
- * once, a run recorded once whenever its process dies, resume after
- * interruptions at several points, merge refusing mismatched
- * sweeps, divergence, and a tiny sweep end to end on synthetic IDX files in a
- * temporary folder (never the real MNIST files). */
+/* test_sweep.c: sweeps (harness/sweep.c) and the executor (run.c): grid
+ * expansion with generated lists and repeats, the '|' separator, file:line
+ * errors, shards covering every run once, and a tiny sweep end to end and
+ * resumed on synthetic IDX files in a scratch folder (never the real MNIST
+ * files).  Their result files are test_results.c's. */
 #include <criterion/criterion.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "csv.h"
 #include "results.h"
 #include "run.h"
+#include "scratch.h"
 #include "sweep.h"
 
-static char dir[64];
+static void setup(void) { scratch_make("test_sweep"); }
 
-static void setup(void) {
-    snprintf(dir, sizeof dir, "/tmp/test_sweep_XXXXXX");
-    cr_assert(mkdtemp(dir));
-}
-
-static void teardown(void) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(sweep, .init = setup, .fini = teardown);
-
-static void path_of(char *buf, size_t len, const char *name) { snprintf(buf, len, "%s/%s", dir, name); }
-
-static void write_file(const char *name, const char *text) {
-    char path[128];
-    path_of(path, sizeof path, name);
-    FILE *f = fopen(path, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
-}
+TestSuite(sweep, .init = setup, .fini = scratch_remove);
 
 static int load(sweep *s, const char *text, char *err, size_t len) {
-    char path[128];
-    write_file("s.ini", text);
-    path_of(path, sizeof path, "s.ini");
+    char path[PATH_MAX];
+    scratch_write_text("s.ini", text);
+    scratch_path(path, "s.ini");
     return sweep_load(s, path, NULL, 0, err, len);
-}
-
-static size_t count_lines(const char *name) {
-    char path[128], line[4096];
-    path_of(path, sizeof path, name);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = 0;
-    while (fgets(line, sizeof line, f)) n++;
-    fclose(f);
-    return n;
 }
 
 Test(sweep, cartesian_product_with_repeats) {
@@ -157,9 +120,9 @@ Test(sweep, errors_name_file_line_and_value) {
         cr_assert(strstr(err, cases[i].piece), "case %zu: '%s' lacks '%s'", i, err, cases[i].piece);
     }
     /* A --set on a listed key is refused; on another key it applies. */
-    char path[128];
-    path_of(path, sizeof path, "s.ini");
-    write_file("s.ini", "[sweep]\ntrain.lr = 0.1, 0.2\n");
+    char path[PATH_MAX];
+    scratch_path(path, "s.ini");
+    scratch_write_text("s.ini", "[sweep]\ntrain.lr = 0.1, 0.2\n");
     const char *bad[] = {"train.lr=0.5"}, *good[] = {"train.epochs=1"};
     cr_assert_eq(sweep_load(&s, path, bad, 1, err, sizeof err), -1);
     cr_assert(strstr(err, "lists train.lr in [sweep]"), "%s", err);
@@ -170,9 +133,9 @@ Test(sweep, errors_name_file_line_and_value) {
 
 Test(sweep, train_refuses_a_sweep_file) {
     cfg c;
-    char path[128], err[512];
-    write_file("s.ini", "[train]\nepochs = 1\n[sweep]\ntrain.lr = 0.1, 0.2\n");
-    path_of(path, sizeof path, "s.ini");
+    char path[PATH_MAX], err[512];
+    scratch_write_text("s.ini", "[train]\nepochs = 1\n[sweep]\ntrain.lr = 0.1, 0.2\n");
+    scratch_path(path, "s.ini");
     cfg_defaults(&c);
     cr_assert_eq(cfg_load_file(&c, path, err, sizeof err), -1);
     cr_assert(strstr(err, "s.ini:4: [sweep]"), "%s", err);
@@ -183,15 +146,15 @@ Test(sweep, train_refuses_a_sweep_file) {
  * most 1000000 runs: the list that passes it is named, or else the repeats. */
 Test(sweep, too_many_runs) {
     sweep s;
-    char path[128], err[512];
+    char path[PATH_MAX], err[512];
     cr_assert_eq(load(&s, "[sweep]\ntrain.lr = linspace(0.001, 1, 1000)\n"
                           "train.momentum = linspace(0, 0.9, 1000)\n"
                           "data.val_split = 0.1, 0.2\n", err, sizeof err), -1);
     cr_assert(strstr(err, "s.ini:4: [sweep] data.val_split: 2 values make 2000000 points, "
                           "more than the 1000000 runs"), "%s", err);
-    write_file("s.ini", "[sweep]\ntrain.lr = linspace(0.001, 1, 1000)\n"
+    scratch_write_text("s.ini", "[sweep]\ntrain.lr = linspace(0.001, 1, 1000)\n"
                         "train.momentum = linspace(0, 0.9, 1000)\n");
-    path_of(path, sizeof path, "s.ini");
+    scratch_path(path, "s.ini");
     const char *twice[] = {"experiment.repeats=2"};
     cr_assert_eq(sweep_load(&s, path, twice, 1, err, sizeof err), -1);
     cr_assert(strstr(err, "s.ini: [sweep] 1000000 points x 2 repeats = 2000000 runs, more than "
@@ -199,26 +162,6 @@ Test(sweep, too_many_runs) {
     cr_assert_eq(sweep_load(&s, path, NULL, 0, err, sizeof err), 0, "%s", err);
     cr_assert_eq(sweep_n_runs(&s), 1000000);
     sweep_free(&s);
-}
-
-Test(sweep, csv_quoting_round_trips) {
-    const char *fields[] = {"plain", "a,b", "say \"hi\"", "", "784,128,10"};
-    char *line = csv_join(fields, 5), **back;
-    size_t n;
-    cr_assert_str_eq(line, "plain,\"a,b\",\"say \"\"hi\"\"\",,\"784,128,10\"\n");
-    line[strlen(line) - 1] = '\0';
-    cr_assert_eq(csv_split(line, &back, &n), 0);
-    cr_assert_eq(n, 5);
-    for (size_t i = 0; i < n; i++) cr_assert_str_eq(back[i], fields[i]);
-    csv_free_fields(back, n);
-    free(line);
-    cr_assert_eq(csv_split("\"open", &back, &n), -1);
-    char path[128], err[256];
-    csv_table t;
-    write_file("t.csv", "a,b\n1,2\n3\n");
-    path_of(path, sizeof path, "t.csv");
-    cr_assert_eq(csv_load(path, &t, err, sizeof err), -1);
-    cr_assert(strstr(err, "t.csv:3: 1 fields, but the header has 2"), "%s", err);
 }
 
 Test(sweep, shards_cover_every_run_once) {
@@ -247,236 +190,41 @@ Test(sweep, shards_cover_every_run_once) {
     cr_assert(i == 1 && n == 1);
 }
 
-/* Appends a fake finished run (id "run<k>") to dir/name; results_append's code. */
-static int try_append_run(const char *where, int k, run_status status, const char *sweep_id) {
-    char id[SWEEP_KEY_LEN], label[32], err[512];
-    cfg c;
-    cfg_defaults(&c);
-    c.epochs = 2;
-    epoch_stats hist[2] = {{1, 0.5, 0.8, 0.4, 0.85, 1.0, 0.9}, {2, 0.3, 0.9, 0.3, 0.9, 1.0, 0.9}};
-    run_result r = {.status = status, .epochs = status == RUN_DIVERGED ? 1 : 2, .hist = hist,
-                    .test = {.n = 100, .loss = 0.3, .acc = 0.9}, .train_seconds = 2,
-                    .samples_per_second = 100, .gemm = "naive", .act = "scalar", .threads = 1};
-    snprintf(id, sizeof id, "run%d", k);
-    snprintf(label, sizeof label, "train.lr=0.%d", k);
-    results_run row = {.run_id = id, .sweep_id = sweep_id, .swept = "train.lr", .label = label,
-                       .point = (size_t)k, .repeat = 0, .c = &c, .r = &r};
-    int rc = results_append(where, &row, err, sizeof err);
-    cr_assert_geq(rc, 0, "%s", err);
-    return rc;
-}
-
-static void append_run(const char *where, int k, run_status status, const char *sweep_id) {
-    cr_assert_eq(try_append_run(where, k, status, sweep_id), 0, "run%d was recorded already", k);
-}
-
-static void truncate_by(const char *name, off_t bytes) {
-    char path[128];
-    struct stat st;
-    path_of(path, sizeof path, name);
-    cr_assert_eq(stat(path, &st), 0);
-    cr_assert_eq(truncate(path, st.st_size - bytes), 0);
-}
-
-static void append_text(const char *name, const char *text) {
-    char path[128];
-    path_of(path, sizeof path, name);
-    FILE *f = fopen(path, "a");
-    fputs(text, f);
-    fclose(f);
-}
-
-Test(sweep, resume_repairs_every_interruption_point) {
-    char err[512];
-    csv_table done;
-    cr_assert_eq(results_prepare(dir, &done, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(done.n_rows, 0);
-    csv_free(&done);
-    append_run(dir, 1, RUN_OK, "s");
-    append_run(dir, 2, RUN_DIVERGED, "s");
-    append_run(dir, 3, RUN_FAILED, "s");
-    /* Killed after run 4's epoch rows, before its runs.csv row. */
-    append_text("epochs.csv", "run4,1,0.5,0.8,0.4,0.85,1.0,train.lr=0.4\n");
-    /* Killed in the middle of a line, in both files. */
-    append_text("epochs.csv", "run5,1,0.5,0.");
-    append_text("runs.csv", "run5,s,5,0,train.lr");
-    cr_assert_eq(results_prepare(dir, &done, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(done.n_rows, 2, "ok and diverged runs are complete; failed ones run again");
-    cr_assert(results_done(&done, "run1") && results_done(&done, "run2"));
-    cr_assert(!results_done(&done, "run3") && !results_done(&done, "run4"));
-    csv_free(&done);
-    cr_assert_eq(count_lines("runs.csv"), 3);
-    cr_assert_eq(count_lines("epochs.csv"), 1 + 2 + 1, "the epochs of runs 1 and 2 only");
-    /* A partial line appearing while a sweep runs (another shard killed) is cut
-     * before the next append, and appends stay whole lines. */
-    append_text("runs.csv", "partial");
-    append_run(dir, 4, RUN_OK, "s");
-    csv_table t;
-    char path[128];
-    path_of(path, sizeof path, "runs.csv");
-    cr_assert_eq(csv_load(path, &t, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(t.n_rows, 3);
-    cr_assert_str_eq(csv_get(&t, 1, csv_col(&t, "status")), "diverged");
-    cr_assert_str_eq(csv_get(&t, 1, csv_col(&t, "test_acc")), "NaN");
-    csv_free(&t);
-    /* A file cut anywhere inside its last row: that run is simply not done. */
-    for (off_t cut = 1; cut < 40; cut += 13) {
-        truncate_by("runs.csv", cut);
-        cr_assert_eq(results_prepare(dir, &done, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(done.n_rows, 2, "cut %ld", (long)cut);
-        csv_free(&done);
-        append_run(dir, 4, RUN_OK, "s");
-    }
-    cr_assert_eq(count_lines("runs.csv"), 4);
-    cr_assert_eq(count_lines("epochs.csv"), 1 + 2 + 1 + 2);
-    /* A runs.csv of other columns is refused, not appended to. */
-    write_file("runs.csv", "a,b\n1,2\n");
-    cr_assert_eq(results_prepare(dir, &done, err, sizeof err), -1);
-    cr_assert(strstr(err, "columns differ"), "%s", err);
-}
-
-Test(sweep, a_run_is_recorded_once) {
-    append_run(dir, 1, RUN_DIVERGED, "s");
-    cr_assert_eq(results_recorded(dir, "run1"), RUN_DIVERGED);
-    cr_assert_eq(results_recorded(dir, "run2"), -1);
-    /* Its child killed after writing the row: the parent's failed row must not
-     * follow it (nor a second sweep's row of the same run). */
-    cr_assert_eq(try_append_run(dir, 1, RUN_FAILED, "s"), 1);
-    cr_assert_eq(try_append_run(dir, 1, RUN_OK, "s"), 1);
-    cr_assert_eq(count_lines("runs.csv"), 2);
-    cr_assert_eq(count_lines("epochs.csv"), 1 + 1);
-    cr_assert_eq(results_recorded(dir, "run1"), RUN_DIVERGED);
-    /* A partial row (a writer killed) records nothing. */
-    append_text("runs.csv", "run2,s,2,0,train.lr");
-    cr_assert_eq(results_recorded(dir, "run2"), -1);
-    append_run(dir, 2, RUN_OK, "s");
-    cr_assert_eq(results_recorded(dir, "run2"), RUN_OK);
-    cr_assert_eq(count_lines("runs.csv"), 3);
-}
-
-Test(sweep, merge_combines_shards_and_refuses_mismatches) {
-    char a[128], b[128], c2[128], out[128], err[512], chosen[256];
-    const char *dirs[3];
-    size_t n;
-    path_of(a, sizeof a, "a");
-    path_of(b, sizeof b, "b");
-    path_of(c2, sizeof c2, "c");
-    path_of(out, sizeof out, "out");
-    mkdir(a, 0755);
-    mkdir(b, 0755);
-    mkdir(c2, 0755);
-    append_run(a, 1, RUN_OK, "same");
-    append_run(a, 2, RUN_OK, "same");
-    append_run(b, 2, RUN_OK, "same"); /* also in a: kept once */
-    append_run(b, 3, RUN_DIVERGED, "same");
-    append_run(c2, 4, RUN_OK, "other");
-    dirs[0] = a;
-    dirs[1] = b;
-    cr_assert_eq(results_merge(dirs, 2, out, chosen, sizeof chosen, &n, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(n, 3);
-    cr_assert_str_eq(chosen, out);
-    cr_assert_eq(count_lines("out/runs.csv"), 4);
-    cr_assert_eq(count_lines("out/epochs.csv"), 1 + 2 + 2 + 1);
-    dirs[1] = c2;
-    cr_assert_eq(results_merge(dirs, 2, NULL, chosen, sizeof chosen, &n, err, sizeof err), -1);
-    cr_assert(strstr(err, "different sweeps"), "%s", err);
-    cr_assert(strstr(err, a) && strstr(err, c2), "message does not name the folders: %s", err);
-    dirs[1] = b;
-    cr_assert_eq(results_merge(dirs, 2, out, chosen, sizeof chosen, &n, err, sizeof err), -1,
-                 "overwrote an existing result");
-    cr_assert(strstr(err, "exists"), "%s", err);
-}
-
-Test(sweep, summary_means_over_repeats) {
-    char path[128], err[512];
-    append_run(dir, 1, RUN_OK, "s");
-    append_run(dir, 2, RUN_DIVERGED, "s");
-    csv_table t;
-    results_summary s;
-    path_of(path, sizeof path, "runs.csv");
-    cr_assert_eq(csv_load(path, &t, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(results_summarize(&t, NULL, 0, &s, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(s.n, 2);
-    cr_assert_str_eq(s.x_key, "train.lr");
-    cr_assert_str_eq(s.p[0].x, "0.1");
-    cr_assert_eq(s.p[0].ok, 1);
-    cr_assert_float_eq(s.p[0].test_se, sqrt(0.9 * 0.1 / 100), 1e-9);
-    cr_assert_eq(s.p[1].ok, 0, "a diverged run is not averaged");
-    cr_assert(isnan(s.p[1].val_mean));
-    results_summary_free(&s);
-    csv_free(&t);
-}
-
-Test(sweep, a_nan_loss_is_recorded_as_diverged) {
-    char err[512];
-    cfg c;
-    cfg_defaults(&c);
-    cr_assert_eq(cfg_set(&c, "model.layers=16,8,10", err, sizeof err), 0);
-    c.epochs = 2;
-    c.batch = 4;
-    c.val_split = 0.5;
-    run_data d = {.train = {.n = 8, .rows = 4, .cols = 4}, .test = {.n = 4, .rows = 4, .cols = 4}};
-    float x[8 * 16];
-    uint8_t y[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    for (int i = 0; i < 8 * 16; i++) x[i] = (float)(i % 5) / 4;
-    d.train.x = d.test.x = x;
-    d.train.y = d.test.y = y;
-    mlp_model m;
-    rng_state rng;
-    cr_assert_eq(run_model(&c, gemm_select("naive", err, sizeof err), act_select("scalar", err, sizeof err),
-                           &m, &rng, err, sizeof err), 0, "%s", err);
-    for (size_t i = 0; i < m.n_params; i++) m.params[i] = 1e30f; /* overflows to inf */
-    run_result r;
-    run_fit(&c, &d, &m, &rng, NULL, NULL, NULL, &r);
-    cr_assert_eq(r.status, RUN_DIVERGED);
-    cr_assert(strstr(r.why, "diverged"), "%s", r.why);
-    cr_assert_eq(r.epochs, 0);
-    append_run(dir, 1, RUN_DIVERGED, "s");
-    csv_table done;
-    cr_assert_eq(results_prepare(dir, &done, err, sizeof err), 0, "%s", err);
-    cr_assert(results_done(&done, "run1"), "a diverged run is complete: resume skips it");
-    csv_free(&done);
-    run_result_free(&r);
-    mlp_free(&m);
-}
-
 /* A tiny IDX data set: n images of 4x4 whose label is the brightest quadrant
  * pattern, so a model can learn it. */
-static void write_idx(const char *name, int n, bool images) {
-    char path[128];
-    path_of(path, sizeof path, name);
-    FILE *f = fopen(path, "wb");
-    unsigned char head[16] = {0, 0, 8, images ? 3 : 1, 0, 0, (unsigned char)(n >> 8), (unsigned char)n,
-                              0, 0, 0, 4, 0, 0, 0, 4};
-    fwrite(head, 1, images ? 16 : 8, f);
-    for (int i = 0; i < n; i++) {
-        int label = (i * 7) % 10;
-        if (!images) {
-            fputc(label, f);
-            continue;
-        }
-        for (int p = 0; p < 16; p++) fputc(p == label ? 255 : (p * 13 + i) % 40, f);
+static void write_idx(const char *name, uint32_t n, bool images) {
+    uint8_t body[200 * 16];
+    cr_assert_leq(n, 200);
+    for (uint32_t i = 0; i < n; i++) {
+        int label = (int)(i * 7) % 10;
+        if (!images) body[i] = (uint8_t)label;
+        for (int p = 0; images && p < 16; p++)
+            body[i * 16 + p] = (uint8_t)(p == label ? 255 : (p * 13 + (int)i) % 40);
     }
-    fclose(f);
+    if (images)
+        scratch_write_idx(name, 3, (const uint32_t[]){n, 4, 4}, body, (size_t)n * 16);
+    else
+        scratch_write_idx(name, 1, (const uint32_t[]){n}, body, n);
 }
 
 Test(sweep, tiny_sweep_end_to_end_and_resume, .timeout = 120) {
-    char data[128], results[128], ini[1024], err[1024];
-    mkdir(strcat(strcpy(data, dir), "/data"), 0755);
+    char data[PATH_MAX], results[PATH_MAX], ini[PATH_MAX + 512], err[1024];
+    scratch_mkdir("data");
+    scratch_path(data, "data");
     write_idx("data/train-images-idx3-ubyte", 200, true);
     write_idx("data/train-labels-idx1-ubyte", 200, false);
     write_idx("data/t10k-images-idx3-ubyte", 50, true);
     write_idx("data/t10k-labels-idx1-ubyte", 50, false);
-    path_of(results, sizeof results, "results/tiny");
+    scratch_path(results, "results/tiny");
     snprintf(ini, sizeof ini,
              "[experiment]\nname = tiny\nrepeats = 2\n[data]\ndir = %s\nval_split = 0.2\n"
              "[model]\nlayers = 16,8,10\n[train]\noptimizer = sgd\nepochs = 2\nbatch = 8\n"
              "[kernels]\ngemm = naive\nactivation = scalar\nthreads = 1\n"
              "[sweep]\ntrain.lr = 0.05, 0.5\n", data);
-    write_file("tiny.ini", ini);
+    scratch_write_text("tiny.ini", ini);
     sweep s;
-    char path[128];
-    path_of(path, sizeof path, "tiny.ini");
+    char path[PATH_MAX];
+    scratch_path(path, "tiny.ini");
     cr_assert_eq(sweep_load(&s, path, NULL, 0, err, sizeof err), 0, "%s", err);
     cfg c = s.base;
     run_data d;
@@ -496,9 +244,9 @@ Test(sweep, tiny_sweep_end_to_end_and_resume, .timeout = 120) {
         size_t want_new[] = {4, 0, 1};
         cr_assert_eq(n.ok + n.diverged + n.failed, want_new[round], "round %d", round);
         cr_assert_eq(n.failed, 0);
-        cr_assert_eq(count_lines("results/tiny/runs.csv"), 5, "round %d", round);
+        cr_assert_eq(scratch_lines("results/tiny/runs.csv"), 5, "round %d", round);
         csv_table t;
-        char runs[160];
+        char runs[PATH_MAX + 16];
         snprintf(runs, sizeof runs, "%s/runs.csv", results);
         cr_assert_eq(csv_load(runs, &t, err, sizeof err), 0, "%s", err);
         int status = csv_col(&t, "status"), rid = csv_col(&t, "run_id");
@@ -507,10 +255,10 @@ Test(sweep, tiny_sweep_end_to_end_and_resume, .timeout = 120) {
             for (size_t q = 0; q < r; q++) cr_assert_str_neq(t.rows[q][rid], t.rows[r][rid]);
         }
         csv_free(&t);
-        cr_assert_eq(count_lines("results/tiny/epochs.csv"), 1 + 4 * 2, "round %d", round);
+        cr_assert_eq(scratch_lines("results/tiny/epochs.csv"), 1 + 4 * 2, "round %d", round);
         /* Then as if killed right after an ok run's epoch rows: its row is gone. */
         if (round == 1) {
-            path_of(path, sizeof path, "results/tiny/runs.csv");
+            scratch_path(path, "results/tiny/runs.csv");
             cr_assert_eq(csv_load(path, &t, err, sizeof err), 0);
             bool *keep = calloc(t.n_rows, sizeof *keep);
             size_t dropped = t.n_rows;
