@@ -168,8 +168,9 @@ double mlp_train_step(mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o
  * optimizer on this CPU: 1 or mlp_team_size(m), measured on a scratch copy of m
  * (m is not changed) over the batch `in`, in interleaved rounds of a few steps
  * each, the fastest round of each counting (about 30 ms for 784-128-64-10 at
- * batch 32).  us[0], us[1]: the two sizes' microseconds per step (us[1] = us[0]
- * when mlp_team_size(m) is 1).  The results are the same for either. */
+ * batch 32).  us[0], us[1]: the two sizes' microseconds per step (both 0, and
+ * the choice 1, when mlp_team_size(m) is 1 or the copy cannot be made).  The
+ * results are the same for either.  In harness/mlp_pick.c. */
 int mlp_pick_team(const mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o,
                   double us[2]);
 
