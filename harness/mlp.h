@@ -164,16 +164,6 @@ int mlp_team_size(const mlp_model *m);
 double mlp_train_step(mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o,
                       mlp_profile *prof);
 
-/* The team size mlp_train_step runs fastest for this model, batch size B and
- * optimizer on this CPU: 1 or mlp_team_size(m), measured on a scratch copy of m
- * (m is not changed) over the batch `in`, in interleaved rounds of a few steps
- * each, the fastest round of each counting (about 30 ms for 784-128-64-10 at
- * batch 32).  us[0], us[1]: the two sizes' microseconds per step (both 0, and
- * the choice 1, when mlp_team_size(m) is 1 or the copy cannot be made).  The
- * results are the same for either.  In harness/mlp_pick.c. */
-int mlp_pick_team(const mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o,
-                  double us[2]);
-
 /* mlp_opt for the [train] section of a configuration. */
 mlp_opt mlp_opt_from_cfg(const cfg *c);
 

@@ -54,7 +54,7 @@ static profile_row profile_figures(const mlp_profile *p, const profile_limits *l
 
 void profile_print(const mlp_profile *p, const profile_limits *l) {
     printf("\nprofile: %ld steps on %d thread%s; FMA peak %.0f GFLOP/s, STREAM triad %.1f GB/s "
-           "(measured before training)\n",
+           "(measured after training)\n",
            p->steps, l->threads, l->threads == 1 ? "" : "s", 1e-9 * l->peak_flops,
            1e-9 * l->bandwidth);
     printf("  %-10s %10s %7s %9s %7s %8s %7s\n", "phase", "us/step", "share", "GFLOP/s", "%peak",

@@ -1,7 +1,8 @@
 /* profile.h: where a training step's time goes (mlp_profile, filled by
  * mlp_train_step) against this CPU's limits: the FMA peak for the GEMM phases
  * and STREAM's triad bandwidth for the memory-bound ones, both measured on the
- * training's own threads just before it.  `./experiment train --profile` prints
+ * training's own threads just after it (kernels.threads = 0 picks the team size
+ * during the first epoch).  `./experiment train --profile` prints
  * the table and writes profile.csv; a sweep with train.profile = true appends
  * each run's rows to its profile.csv. */
 #ifndef PROFILE_H

@@ -96,27 +96,22 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
     r->hist = xcalloc((size_t)c->epochs, sizeof *r->hist);
     r->gemm = m->gemm->name;
     r->act = m->ak->name;
-    r->threads = mlp_team_size(m);
-    if (c->threads == 0 && r->threads > 1 && tr.n > 0) {
-        /* kernels.threads = 0: the team size that runs this model fastest here */
-        int B = c->batch < tr.n ? c->batch : tr.n;
-        int *rows = xmalloc((size_t)B * sizeof *rows);
-        for (int i = 0; i < B; i++) rows[i] = i;
-        mlp_batch probe = {tr.x, tr.y, tr.d, rows, tr.px, NULL, 0};
-        r->threads = m->team_max = mlp_pick_team(m, &probe, B, &o_opt, r->pick_us);
-        r->picked = true;
-        free(rows);
-    }
-    train_opts o = {.epochs = c->epochs, .batch = c->batch, .opt = o_opt,
-                    .rng = rng, .on_batch = on_batch, .on_epoch = on_epoch, .ctx = ctx};
-    if (c->profile) {
-        r->profiled = true;
-        profile_measure(r->threads, &r->limits);
-        o.prof = &r->prof;
-    }
+    /* kernels.threads = 0: the first epoch's steps pick 1 or every thread */
+    train_pick pick = {.all = mlp_team_size(m)};
+    train_opts o = {.epochs = c->epochs, .batch = c->batch, .opt = o_opt, .rng = rng,
+                    .on_batch = on_batch, .on_epoch = on_epoch, .ctx = ctx,
+                    .prof = c->profile ? &r->prof : NULL,
+                    .pick = c->threads == 0 && pick.all > 1 ? &pick : NULL};
     double t0 = now_seconds();
     int diverged = train_fit(m, tr, val, &o, r->hist, r->why, sizeof r->why);
     r->train_seconds = now_seconds() - t0;
+    r->threads = mlp_team_size(m);
+    r->picked = pick.picked;
+    memcpy(r->pick_us, pick.us, sizeof r->pick_us);
+    if (c->profile) { /* the limits of the team that ran, measured after its steps */
+        r->profiled = true;
+        profile_measure(r->threads, &r->limits);
+    }
     while (r->epochs < c->epochs && r->hist[r->epochs].epoch) r->epochs++;
     r->samples_per_second = r->epochs ? (double)tr.n * r->epochs / r->train_seconds : NAN;
     if (diverged) {

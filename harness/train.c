@@ -34,6 +34,66 @@ void train_evaluate(mlp_model *m, data_view d, eval_result *r, uint8_t *pred) {
     r->acc = d.n ? (double)correct / d.n : NAN;
 }
 
+/* The choice of kernels.threads = 0, on real steps: after TRAIN_PICK_WARM steps
+ * on all threads (the caches and pages settle; the second half of them sizes
+ * the blocks), TRAIN_PICK_BLOCKS blocks of steps run on 1, all, all, 1, 1, all,
+ * all, 1 threads, so that neither size gains from running second or from a slow
+ * moment of a shared machine, and the rest of the run keeps the size whose
+ * blocks took less time.  A block is as many steps as take about
+ * TRAIN_PICK_BLOCK_SECONDS (1 to TRAIN_PICK_STEPS): enough to time, and little
+ * spent on the slower size where a step is long (784-1024-1024-10 at batch 128,
+ * 9 ms a step on two Zen 4 threads and 16 ms on one: blocks of one step).  The
+ * step is bit-identical for every team size, so the choice, and the switching,
+ * change the time only.  A measurement on a scratch copy of the model before
+ * training cost up to 6% of the wide network's epoch and, on a Zen 4 VM, once
+ * misjudged 2 threads as 3x slower than 1. */
+enum { TRAIN_PICK_WARM = 16, TRAIN_PICK_BLOCKS = 8, TRAIN_PICK_STEPS = 16 };
+#define TRAIN_PICK_BLOCK_SECONDS 0.003
+
+typedef struct {
+    int warm;     /* steps on all threads before the blocks */
+    int len, max; /* block k covers steps [warm + k len, warm + (k + 1) len); len <= max */
+    double t0, seconds[2];
+    long steps[2];
+} pick_clock;
+
+/* The plan for an epoch of `steps` steps; max is 0 where it is too short. */
+static pick_clock pick_plan(int steps) {
+    int warm = steps / 4 < TRAIN_PICK_WARM ? steps / 4 : TRAIN_PICK_WARM;
+    int max = (steps - warm) / TRAIN_PICK_BLOCKS;
+    return (pick_clock){.warm = warm, .max = warm < 2 ? 0 : max < TRAIN_PICK_STEPS ? max : TRAIN_PICK_STEPS};
+}
+
+/* Before step `step` of the first epoch: sizes the blocks at the end of the
+ * warm-up, then sets the team size of each block's steps. */
+static void pick_before(mlp_model *m, const train_pick *p, pick_clock *c, int step) {
+    if (step == c->warm / 2) c->t0 = now_seconds();
+    if (step == c->warm) {
+        double per_step = (now_seconds() - c->t0) / (c->warm - c->warm / 2);
+        double len = TRAIN_PICK_BLOCK_SECONDS / per_step; /* inf where per_step is 0 */
+        c->len = len < 1 ? 1 : len > c->max ? c->max : (int)len;
+    }
+    if (step < c->warm || step >= c->warm + TRAIN_PICK_BLOCKS * c->len || (step - c->warm) % c->len)
+        return;
+    int k = (step - c->warm) / c->len;
+    m->team_max = k % 4 == 0 || k % 4 == 3 ? 1 : p->all;
+    c->t0 = now_seconds();
+}
+
+/* After step `step`: the block's time, and the choice after the last block. */
+static void pick_after(mlp_model *m, train_pick *p, pick_clock *c, int step) {
+    if (step < c->warm || step >= c->warm + TRAIN_PICK_BLOCKS * c->len ||
+        (step + 1 - c->warm) % c->len)
+        return;
+    int big = m->team_max > 1;
+    c->seconds[big] += now_seconds() - c->t0;
+    c->steps[big] += c->len;
+    if (step + 1 < c->warm + TRAIN_PICK_BLOCKS * c->len) return;
+    for (int i = 0; i < 2; i++) p->us[i] = 1e6 * c->seconds[i] / (double)c->steps[i];
+    m->team_max = p->us[1] < p->us[0] ? p->all : 1;
+    p->picked = true;
+}
+
 int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
               epoch_stats *hist, char *err, size_t err_len) {
     int n = train.n, steps = (n + o->batch - 1) / o->batch;
@@ -50,12 +110,16 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
             order[i] = order[j];
             order[j] = t;
         }
+        pick_clock pick = pick_plan(steps);
+        const bool picking = o->pick && epoch == 1 && pick.max > 0;
         for (int step = 0; step < steps; step++) {
             int first = step * o->batch, B = n - first < o->batch ? n - first : o->batch;
             const int next = first + B, n_next = n - next < o->batch ? n - next : o->batch;
             mlp_batch batch = {train.x, train.y, train.d, order + first,
                                train.px, step + 1 < steps ? order + next : NULL, n_next};
+            if (picking) pick_before(m, o->pick, &pick, step);
             double loss = mlp_train_step(m, &batch, B, &o->opt, o->prof);
+            if (picking) pick_after(m, o->pick, &pick, step);
             if (!isfinite(loss)) {
                 snprintf(err, err_len, "diverged: loss is %g at epoch %d, step %d/%d (try a smaller train.lr)",
                          loss, epoch, step + 1, steps);

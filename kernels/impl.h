@@ -9,6 +9,10 @@
 
 #include "kernels.h"
 
+/* The CPUs this process may run on, read before any thread was bound
+ * (parallel.c); kernels_set_threads(0) asks for this many. */
+int kernels_all_cores(void);
+
 /* GEMM kernels; the contract is gemm_fn's in kernels.h, the details above each. */
 void gemm_naive(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
                 int lda, const float *B, int ldb, float beta, float *C, int ldc);

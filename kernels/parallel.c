@@ -7,12 +7,13 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
+#include <unistd.h>
 #include <xmmintrin.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-#include "kernels.h"
+#include "impl.h"
 
 /* Ranges start on multiples of 16 floats, 64 bytes: with arrays aligned to 64
  * bytes no two threads write the same cache line. */
@@ -65,6 +66,24 @@ static void team_read_cpus(void)
         team_ncpus = CPU_COUNT(&team_cpus);
 }
 
+#endif
+
+/* Every CPU this process may run on, as it started: OpenMP's count
+ * (omp_get_num_procs) follows the caller's affinity, which team_bind narrows to
+ * one CPU, and kernels_set_threads(0) after a team would then ask for 1 thread.
+ * Without OpenMP, the online CPUs. */
+int kernels_all_cores(void)
+{
+#ifdef _OPENMP
+    pthread_once(&team_cpus_once, team_read_cpus);
+    return team_ncpus > 0 ? team_ncpus : omp_get_num_procs();
+#else
+    long procs = sysconf(_SC_NPROCESSORS_ONLN);
+    return procs > 0 ? (int)procs : 1;
+#endif
+}
+
+#ifdef _OPENMP
 /* Binds the calling thread, thread t of nt, to the t-th allowed CPU, once per
  * thread (OpenMP keeps the same threads for teams of the same size).  Only when
  * the team fills the allowed CPUs exactly: a sweep running several jobs at once

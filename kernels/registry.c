@@ -238,17 +238,6 @@ const act_kernel *act_select(const char *name, char *why, size_t why_len)
     return i < 0 ? NULL : &act_kernels[i];
 }
 
-/* Every core, as OpenMP counts them (without it, the online CPUs). */
-static int kernels_all_cores(void)
-{
-#ifdef _OPENMP
-    return omp_get_num_procs();
-#else
-    long procs = sysconf(_SC_NPROCESSORS_ONLN);
-    return procs > 0 ? (int)procs : 1;
-#endif
-}
-
 #ifndef _OPENMP
 /* Without OpenMP, the count kernels_set_threads asked for (0: none yet, every
  * core); with it, OpenMP's own setting is the count. */

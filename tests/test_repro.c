@@ -226,6 +226,42 @@ Test(repro, bytes_and_floats_train_alike, .timeout = 60) {
     synthetic_free(&d);
 }
 
+/* kernels.threads = 0 times blocks of the first epoch's steps on 1 thread and on
+ * every core and keeps the faster (train.c): a size the CPU has, picked from two
+ * measured times, with the bits of one thread whichever it picked and however
+ * often the team size switched. */
+Test(repro, threads_0_picks_on_the_first_epoch_with_the_same_bits, .timeout = 60) {
+    char why[256];
+    const gemm_kernel *g = gemm_select("omp", why, sizeof why);
+    const act_kernel *a = act_select("auto", why, sizeof why);
+    cr_assert(g && a, "%s", why);
+    kernels_set_threads(0);
+    if (kernels_max_threads() < 2) {
+        kernels_set_threads(0);
+        cr_skip_test("one core: nothing to pick from");
+    }
+    run_data d = synthetic();
+    for (size_t k = 0; k < N_CONFIGS; k++) {
+        outcome one, picked;
+        char what[256];
+        train_once(&d, g, a, 1, CONFIGS[k], &one);
+        train_once(&d, g, a, 0, CONFIGS[k], &picked);
+        cr_assert(picked.r.picked, "%s: no pick", CONFIGS[k]);
+        cr_assert(picked.r.threads == 1 || picked.r.threads == kernels_max_threads(),
+                  "picked %d threads of %d", picked.r.threads, kernels_max_threads());
+        cr_assert(picked.r.pick_us[0] > 0 && picked.r.pick_us[1] > 0, "picked from %g and %g us",
+                  picked.r.pick_us[0], picked.r.pick_us[1]);
+        cr_assert_eq(picked.r.threads, picked.r.pick_us[1] < picked.r.pick_us[0] ? kernels_max_threads() : 1,
+                     "picked %d threads from %g us on 1 and %g on all", picked.r.threads,
+                     picked.r.pick_us[0], picked.r.pick_us[1]);
+        snprintf(what, sizeof what, "gemm omp, %s: kernels.threads = 0 differs from 1", CONFIGS[k]);
+        assert_same(&one, &picked, what);
+        outcome_free(&one);
+        outcome_free(&picked);
+    }
+    synthetic_free(&d);
+}
+
 /* train.profile: every moment of the training loop is in one phase, so the
  * phases add up to the epochs' training time (within 5%: the loop's own clock
  * reads sit between them); the GEMM phases count the flops of every layer. */
