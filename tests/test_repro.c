@@ -175,20 +175,40 @@ ParameterizedTest(int *pair, repro, same_bits_on_a_second_run, .timeout = 60) {
     synthetic_free(&d);
 }
 
-Test(repro, omp_same_bits_on_1_to_4_threads, .timeout = 60) {
+/* kernels.threads = 0 times blocks of the first epoch's steps on 1 thread and on
+ * every core and keeps the faster (train.c): a size the CPU has, picked from its
+ * two measured times. */
+static void assert_picked(const run_result *r) {
+    if (kernels_max_threads() < 2) return; /* one core: nothing to pick from */
+    cr_assert(r->picked, "kernels.threads = 0 picked nothing");
+    cr_assert(r->pick_us[0] > 0 && r->pick_us[1] > 0, "picked from %g and %g us", r->pick_us[0],
+              r->pick_us[1]);
+    cr_assert_eq(r->threads, r->pick_us[1] < r->pick_us[0] ? kernels_max_threads() : 1,
+                 "picked %d threads from %g us on 1 and %g on all", r->threads, r->pick_us[0],
+                 r->pick_us[1]);
+}
+
+/* omp trains to the bits of one thread on 2 to 4 threads, and with
+ * kernels.threads = 0 (0 below), whichever size it picked and however often the
+ * team size switched while it timed them. */
+Test(repro, omp_same_bits_on_1_to_4_threads_and_picked, .timeout = 60) {
     char why[256];
     const gemm_kernel *g = gemm_select("omp", why, sizeof why);
     const act_kernel *a = act_select("auto", why, sizeof why);
     cr_assert(g && a, "%s", why);
     run_data d = synthetic();
+    static const int counts[] = {2, 3, 4, 0};
     for (size_t k = 0; k < N_CONFIGS; k++) {
         outcome one, more;
         train_once(&d, g, a, 1, CONFIGS[k], &one);
-        for (int t = 2; t <= 4; t++) {
+        for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+            const int t = counts[i];
             char what[256];
             train_once(&d, g, a, t, CONFIGS[k], &more);
+            if (t == 0) assert_picked(&more.r);
 #ifdef _OPENMP /* without OpenMP, omp runs one thread whatever the count */
-            cr_assert_eq(more.r.threads, t, "omp ran %d threads, not %d", more.r.threads, t);
+            else
+                cr_assert_eq(more.r.threads, t, "omp ran %d threads, not %d", more.r.threads, t);
 #endif
             snprintf(what, sizeof what, "gemm omp, activation %s, %s: %d threads differ from 1",
                      a->name, CONFIGS[k], t);
@@ -226,42 +246,6 @@ Test(repro, bytes_and_floats_train_alike, .timeout = 60) {
     synthetic_free(&d);
 }
 
-/* kernels.threads = 0 times blocks of the first epoch's steps on 1 thread and on
- * every core and keeps the faster (train.c): a size the CPU has, picked from two
- * measured times, with the bits of one thread whichever it picked and however
- * often the team size switched. */
-Test(repro, threads_0_picks_on_the_first_epoch_with_the_same_bits, .timeout = 60) {
-    char why[256];
-    const gemm_kernel *g = gemm_select("omp", why, sizeof why);
-    const act_kernel *a = act_select("auto", why, sizeof why);
-    cr_assert(g && a, "%s", why);
-    kernels_set_threads(0);
-    if (kernels_max_threads() < 2) {
-        kernels_set_threads(0);
-        cr_skip_test("one core: nothing to pick from");
-    }
-    run_data d = synthetic();
-    for (size_t k = 0; k < N_CONFIGS; k++) {
-        outcome one, picked;
-        char what[256];
-        train_once(&d, g, a, 1, CONFIGS[k], &one);
-        train_once(&d, g, a, 0, CONFIGS[k], &picked);
-        cr_assert(picked.r.picked, "%s: no pick", CONFIGS[k]);
-        cr_assert(picked.r.threads == 1 || picked.r.threads == kernels_max_threads(),
-                  "picked %d threads of %d", picked.r.threads, kernels_max_threads());
-        cr_assert(picked.r.pick_us[0] > 0 && picked.r.pick_us[1] > 0, "picked from %g and %g us",
-                  picked.r.pick_us[0], picked.r.pick_us[1]);
-        cr_assert_eq(picked.r.threads, picked.r.pick_us[1] < picked.r.pick_us[0] ? kernels_max_threads() : 1,
-                     "picked %d threads from %g us on 1 and %g on all", picked.r.threads,
-                     picked.r.pick_us[0], picked.r.pick_us[1]);
-        snprintf(what, sizeof what, "gemm omp, %s: kernels.threads = 0 differs from 1", CONFIGS[k]);
-        assert_same(&one, &picked, what);
-        outcome_free(&one);
-        outcome_free(&picked);
-    }
-    synthetic_free(&d);
-}
-
 /* train.profile: every moment of the training loop is in one phase, so the
  * phases add up to the epochs' training time (within 5%: the loop's own clock
  * reads sit between them); the GEMM phases count the flops of every layer. */
@@ -290,8 +274,7 @@ Test(repro, profile_phases_add_up_to_the_training_time, .timeout = 60) {
     /* kernels.threads = 0 (the default): a team size the CPU has, from timings */
     cr_assert(r.threads == 1 || r.threads == kernels_max_threads(), "picked %d threads of %d",
               r.threads, kernels_max_threads());
-    cr_assert(!r.picked || (r.pick_us[0] > 0 && r.pick_us[1] > 0), "picked from %g and %g us",
-              r.pick_us[0], r.pick_us[1]);
+    if (r.picked) assert_picked(&r);
     double phases = 0, train = 0;
     for (int ph = 0; ph < MLP_PHASES; ph++) phases += r.prof.seconds[ph];
     for (int e = 0; e < r.epochs; e++) train += r.hist[e].train_seconds;
