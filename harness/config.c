@@ -70,9 +70,9 @@ static const key_spec keys[] = {
      "the activation kernel set; `auto` picks the fastest this CPU runs"},
     {"kernels", "threads", "kernels.threads", T_INT, F(threads), 0, 1024, false, false, NULL, "0",
      "threads of a training step (threaded kernels: the whole step runs in one team); 0 runs "
-     "128 steps of the first epoch in blocks on 1 thread and on every core, keeps the faster "
-     "and prints both (`threads: 2, picked by kernels.threads = 0 (a step measured 168.2 us on "
-     "1 thread, 142.0 us on 2)`)"},
+     "up to 128 steps at the start of each epoch in blocks on 1 thread and on every core, "
+     "keeps the faster for the epoch and prints the last choice (`threads: 2, picked by "
+     "kernels.threads = 0 (a step measured 168.2 us on 1 thread, 142.0 us on 2)`)"},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])

@@ -2,7 +2,7 @@
  * mlp_train_step) against this CPU's limits: the FMA peak for the GEMM phases
  * and STREAM's triad bandwidth for the memory-bound ones, both measured on the
  * training's own threads just after it (kernels.threads = 0 picks the team size
- * during the first epoch).  `./experiment train --profile` prints
+ * at the start of each epoch).  `./experiment train --profile` prints
  * the table and writes profile.csv; a sweep with train.profile = true appends
  * each run's rows to its profile.csv. */
 #ifndef PROFILE_H

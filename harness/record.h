@@ -29,8 +29,8 @@ typedef struct {
     double samples_per_second; /* training images * epochs / train_seconds */
     const char *gemm, *act; /* the kernels that ran */
     int threads;            /* of the training's team (mlp_team_size) */
-    bool picked;            /* kernels.threads = 0: threads picked on the first epoch's */
-    double pick_us[2];      /* steps (train_pick), which took these us on 1 and on all */
+    bool picked;            /* kernels.threads = 0: threads picked on the last epoch's */
+    double pick_us[2];      /* first steps (train_pick), which took these us on 1 and all */
     bool profiled;          /* train.profile: prof and limits hold the steps' breakdown */
     mlp_profile prof;
     profile_limits limits;

@@ -96,7 +96,7 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
     r->hist = xcalloc((size_t)c->epochs, sizeof *r->hist);
     r->gemm = m->gemm->name;
     r->act = m->ak->name;
-    /* kernels.threads = 0: the first epoch's steps pick 1 or every thread */
+    /* kernels.threads = 0: each epoch's first steps pick 1 or every thread */
     train_pick pick = {.all = mlp_team_size(m)};
     train_opts o = {.epochs = c->epochs, .batch = c->batch, .opt = o_opt, .rng = rng,
                     .on_batch = on_batch, .on_epoch = on_epoch, .ctx = ctx,

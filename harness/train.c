@@ -34,12 +34,16 @@ void train_evaluate(mlp_model *m, data_view d, eval_result *r, uint8_t *pred) {
     r->acc = d.n ? (double)correct / d.n : NAN;
 }
 
-/* The choice of kernels.threads = 0, on real steps: after TRAIN_PICK_WARM steps
- * on all threads (the caches and pages settle; the second half of them sizes
- * the blocks), TRAIN_PICK_BLOCKS blocks of steps run on 1, all, all, 1, 1, all,
- * all, 1 threads, so that neither size gains from running second or from a slow
- * moment of a shared machine, and the rest of the run keeps the size whose
- * blocks took less time.  A block is as many steps as take about
+/* The choice of kernels.threads = 0, on real steps, at the start of every epoch:
+ * after TRAIN_PICK_WARM steps (on all threads in the first epoch, while the
+ * caches and pages settle; the second half of them sizes the blocks),
+ * TRAIN_PICK_BLOCKS blocks of steps run on 1, all, all, 1, 1, all, all, 1
+ * threads, so that neither size gains from running second or from a slow moment
+ * of a shared machine, and the rest of the epoch keeps the size whose blocks
+ * took less time.  Picking again every epoch bounds the cost of a bad moment:
+ * on a 2-core VM whose second core was now and then taken by the host, one pick
+ * in six timed 2 threads at 490 us a step against 140-190 us otherwise, and kept
+ * 1 thread for the whole run.  A block is as many steps as take about
  * TRAIN_PICK_BLOCK_SECONDS (1 to TRAIN_PICK_STEPS): enough to time, and little
  * spent on the slower size where a step is long (784-1024-1024-10 at batch 128,
  * 9 ms a step on two Zen 4 threads and 16 ms on one: blocks of one step).  The
@@ -64,7 +68,7 @@ static pick_clock pick_plan(int steps) {
     return (pick_clock){.warm = warm, .max = warm < 2 ? 0 : max < TRAIN_PICK_STEPS ? max : TRAIN_PICK_STEPS};
 }
 
-/* Before step `step` of the first epoch: sizes the blocks at the end of the
+/* Before step `step` of an epoch: sizes the blocks at the end of the
  * warm-up, then sets the team size of each block's steps. */
 static void pick_before(mlp_model *m, const train_pick *p, pick_clock *c, int step) {
     if (step == c->warm / 2) c->t0 = now_seconds();
@@ -111,7 +115,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
             order[j] = t;
         }
         pick_clock pick = pick_plan(steps);
-        const bool picking = o->pick && epoch == 1 && pick.max > 0;
+        const bool picking = o->pick && pick.max > 0;
         for (int step = 0; step < steps; step++) {
             int first = step * o->batch, B = n - first < o->batch ? n - first : o->batch;
             const int next = first + B, n_next = n - next < o->batch ? n - next : o->batch;

@@ -40,8 +40,8 @@ typedef void (*batch_fn)(int epoch, int step, int steps, double loss, double acc
                          double seconds, void *ctx);
 typedef void (*epoch_fn)(const epoch_stats *s, void *ctx);
 
-/* kernels.threads = 0: the team size, 1 or `all`, chosen on the first epoch's
- * own steps (train_fit). */
+/* kernels.threads = 0: the team size, 1 or `all`, chosen on the first steps of
+ * each epoch (train_fit); us holds the last epoch's times. */
 typedef struct {
     int all;       /* the larger size, > 1 */
     bool picked;   /* out: the steps were timed, and team_max holds the faster size */
@@ -62,7 +62,7 @@ typedef struct {
 /* Trains m on train, evaluating on val (n == 0: none) after each epoch; the
  * statistics of each epoch go to hist[0..epochs-1].  With o->opt.ema > 0 the
  * validation uses the averaged weights, and they replace params at the end.
- * With o->pick, the first epoch's steps also choose m->team_max (train_pick).
+ * With o->pick, each epoch's first steps also choose m->team_max (train_pick).
  * Returns 0, or 1 when the loss became NaN or infinite (err says where; the
  * model is then unusable). */
 int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,

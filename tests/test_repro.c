@@ -175,7 +175,7 @@ ParameterizedTest(int *pair, repro, same_bits_on_a_second_run, .timeout = 60) {
     synthetic_free(&d);
 }
 
-/* kernels.threads = 0 times blocks of the first epoch's steps on 1 thread and on
+/* kernels.threads = 0 times blocks of each epoch's first steps on 1 thread and on
  * every core and keeps the faster (train.c): a size the CPU has, picked from its
  * two measured times. */
 static void assert_picked(const run_result *r) {
