@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 char scratch_dir[PATH_MAX];
 
@@ -60,6 +61,15 @@ void scratch_write(const char *name, const void *data, size_t len, const char *m
 
 void scratch_write_text(const char *name, const char *text) {
     scratch_write(name, text, strlen(text), "w");
+}
+
+void scratch_write_gz(const char *name, const void *data, size_t len) {
+    char path[PATH_MAX];
+    scratch_path(path, name);
+    gzFile gz = gzopen(path, "wb");
+    cr_assert_not_null(gz, "gzopen %s", path);
+    cr_assert_eq(gzwrite(gz, data, (unsigned)len), (int)len, "gzwrite %s", path);
+    cr_assert_eq(gzclose(gz), Z_OK, "gzclose %s", path);
 }
 
 uint8_t *scratch_read(const char *name, size_t *len) {

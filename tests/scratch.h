@@ -24,6 +24,8 @@ void scratch_remove_tree(const char *name);
 /* Writes len bytes to name, opened with fopen's mode ("wb" or "ab"). */
 void scratch_write(const char *name, const void *data, size_t len, const char *mode);
 void scratch_write_text(const char *name, const char *text);
+/* Writes len bytes to name gzip-compressed. */
+void scratch_write_gz(const char *name, const void *data, size_t len);
 /* The whole file in a fresh buffer (free()), NUL-terminated; its length in *len. */
 uint8_t *scratch_read(const char *name, size_t *len);
 /* The file's number of lines, 0 when it does not exist. */

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "mnist.h"
 #include "scratch.h"
@@ -105,47 +104,16 @@ static blob labels_of(const uint8_t *labels, uint32_t n)
     return idx(0x801, 1, &n, labels, n);
 }
 
-static void write_raw(const char *name, const void *bytes, size_t len)
-{
-    char path[PATH_MAX];
-    scratch_path(path, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(bytes, 1, len, f), len, "fwrite %s", path);
-    cr_assert_eq(fclose(f), 0, "fclose %s", path);
-}
-
-static void write_gz(const char *name, const void *bytes, size_t len)
-{
-    char path[PATH_MAX];
-    scratch_path(path, name);
-    gzFile gz = gzopen(path, "wb");
-    cr_assert_not_null(gz, "gzopen %s", path);
-    cr_assert_eq(gzwrite(gz, bytes, (unsigned)len), (int)len, "gzwrite %s", path);
-    cr_assert_eq(gzclose(gz), Z_OK, "gzclose %s", path);
-}
-
-static size_t read_raw(const char *name, uint8_t *buf, size_t cap)
-{
-    char path[PATH_MAX];
-    scratch_path(path, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
-    size_t len = fread(buf, 1, cap, f);
-    fclose(f);
-    return len;
-}
-
 static void write_labels_ok(void)
 {
     blob labels = labels_of(labels_ok, N_IMG);
-    write_raw(LABELS, labels.b, labels.len);
+    scratch_write(LABELS, labels.b, labels.len, "wb");
 }
 
 /* A valid labels file beside the images, so that only the images can fail. */
 static void write_images_raw(blob images)
 {
-    write_raw(IMAGES, images.b, images.len);
+    scratch_write(IMAGES, images.b, images.len, "wb");
     write_labels_ok();
 }
 
@@ -199,8 +167,8 @@ Test(mnist, loads_gzip_set_identically)
 {
     blob images = images_ok(), labels = labels_of(labels_ok, N_IMG);
     write_images_raw(images);
-    write_gz("t10k-images-idx3-ubyte.gz", images.b, images.len);
-    write_gz("t10k-labels-idx1-ubyte.gz", labels.b, labels.len);
+    scratch_write_gz("t10k-images-idx3-ubyte.gz", images.b, images.len);
+    scratch_write_gz("t10k-labels-idx1-ubyte.gz", labels.b, labels.len);
     mnist_set raw, gz;
     char err[512] = "";
     cr_assert_eq(mnist_load(scratch_dir, "train", &raw, err, sizeof err), 0, "%s", err);
@@ -214,8 +182,8 @@ Test(mnist, loads_gzip_set_identically)
 Test(mnist, content_not_name_decides_gzip)
 {
     blob images = images_ok(), labels = labels_of(labels_ok, N_IMG);
-    write_gz(IMAGES, images.b, images.len);
-    write_raw(LABELS ".gz", labels.b, labels.len);
+    scratch_write_gz(IMAGES, images.b, images.len);
+    scratch_write(LABELS ".gz", labels.b, labels.len, "wb");
     mnist_set s;
     char err[512] = "";
     cr_assert_eq(mnist_load(scratch_dir, "train", &s, err, sizeof err), 0, "%s", err);
@@ -226,7 +194,7 @@ Test(mnist, content_not_name_decides_gzip)
 Test(mnist, raw_name_wins_over_gz)
 {
     write_images_raw(images_ok());
-    write_raw(IMAGES ".gz", "junk", 4);
+    scratch_write(IMAGES ".gz", "junk", 4, "wb");
     mnist_set s;
     char err[512] = "";
     cr_assert_eq(mnist_load(scratch_dir, "train", &s, err, sizeof err), 0, "%s", err);
@@ -274,7 +242,7 @@ Test(mnist, missing_file)
 Test(mnist, missing_labels)
 {
     blob images = images_ok();
-    write_raw(IMAGES, images.b, images.len);
+    scratch_write(IMAGES, images.b, images.len, "wb");
     expect_load_error(LABELS ": cannot open: No such file or directory (nor ");
 }
 
@@ -366,7 +334,7 @@ Test(mnist, huge_claim_in_small_gzip)
     limit_heap(64 << 20);
     uint8_t px[N_PX] = {0};
     blob f = idx(0x803, 3, (const uint32_t[]){127, 4096, 4096}, px, N_PX);
-    write_gz(IMAGES ".gz", f.b, f.len);
+    scratch_write_gz(IMAGES ".gz", f.b, f.len);
     write_labels_ok();
     expect_load_error(IMAGES ".gz: truncated: header says 127 x 4096 x 4096 = 2130706432 "
                       "bytes of data, file has 60");
@@ -376,7 +344,7 @@ Test(mnist, label_count_mismatch)
 {
     blob labels = labels_of(labels_ok, N_IMG - 1);
     write_images_raw(images_ok());
-    write_raw(LABELS, labels.b, labels.len);
+    scratch_write(LABELS, labels.b, labels.len, "wb");
     expect_load_error(LABELS ": 4 labels for 5 images (");
 }
 
@@ -384,7 +352,7 @@ Test(mnist, label_out_of_range)
 {
     blob labels = labels_of((const uint8_t[]){1, 2, 10, 3, 4}, N_IMG);
     write_images_raw(images_ok());
-    write_raw(LABELS, labels.b, labels.len);
+    scratch_write(LABELS, labels.b, labels.len, "wb");
     expect_load_error(LABELS ": label 10 at index 2 is outside 0..9");
 }
 
@@ -393,7 +361,7 @@ Test(mnist, gzip_header_then_garbage)
     /* A gzip member header, then deflate blocks of type 3, which does not exist. */
     uint8_t bad[42] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
     memset(bad + 10, 0xFF, sizeof bad - 10);
-    write_raw(IMAGES ".gz", bad, sizeof bad);
+    scratch_write(IMAGES ".gz", bad, sizeof bad, "wb");
     write_labels_ok();
     expect_load_error(IMAGES ".gz: corrupt gzip stream: ");
 }
@@ -403,14 +371,15 @@ Test(mnist, gzip_header_then_garbage)
 Test(mnist, gzip_cut_short)
 {
     blob images = images_ok();
-    write_gz("whole.gz", images.b, images.len);
-    uint8_t gz[1024];
-    size_t len = read_raw("whole.gz", gz, sizeof gz);
+    scratch_write_gz("whole.gz", images.b, images.len);
+    size_t len;
+    uint8_t *gz = scratch_read("whole.gz", &len);
     write_labels_ok();
-    write_raw(IMAGES ".gz", gz, len / 2);
+    scratch_write(IMAGES ".gz", gz, len / 2, "wb");
     expect_load_error(IMAGES ".gz: corrupt gzip stream: unexpected end of file");
-    write_raw(IMAGES ".gz", gz, len - 8);
+    scratch_write(IMAGES ".gz", gz, len - 8, "wb");
     expect_load_error(IMAGES ".gz: corrupt gzip stream: unexpected end of file");
+    free(gz);
 }
 
 Test(mnist, free_zeroed_set)
