@@ -55,10 +55,9 @@ enum { TRAIN_PICK_WARM = 16, TRAIN_PICK_BLOCKS = 8, TRAIN_PICK_STEPS = 16 };
 #define TRAIN_PICK_BLOCK_SECONDS 0.003
 
 typedef struct {
-    int warm;     /* steps on all threads before the blocks */
+    int warm;     /* steps before the blocks */
     int len, max; /* block k covers steps [warm + k len, warm + (k + 1) len); len <= max */
-    double t0, seconds[2];
-    long steps[2];
+    double t0, seconds[2]; /* seconds[1]: the blocks on all threads */
 } pick_clock;
 
 /* The plan for an epoch of `steps` steps; max is 0 where it is too short. */
@@ -68,8 +67,15 @@ static pick_clock pick_plan(int steps) {
     return (pick_clock){.warm = warm, .max = warm < 2 ? 0 : max < TRAIN_PICK_STEPS ? max : TRAIN_PICK_STEPS};
 }
 
+/* The block that step `step` is in, -1 outside them (before the warm-up ends,
+ * or after the last block). */
+static int pick_block(const pick_clock *c, int step) {
+    int k = step < c->warm ? -1 : (step - c->warm) / c->len;
+    return k < TRAIN_PICK_BLOCKS ? k : -1;
+}
+
 /* Before step `step` of an epoch: sizes the blocks at the end of the
- * warm-up, then sets the team size of each block's steps. */
+ * warm-up, then sets the team size of each block's steps (1, all, all, 1, ...). */
 static void pick_before(mlp_model *m, const train_pick *p, pick_clock *c, int step) {
     if (step == c->warm / 2) c->t0 = now_seconds();
     if (step == c->warm) {
@@ -77,23 +83,21 @@ static void pick_before(mlp_model *m, const train_pick *p, pick_clock *c, int st
         double len = TRAIN_PICK_BLOCK_SECONDS / per_step; /* inf where per_step is 0 */
         c->len = len < 1 ? 1 : len > c->max ? c->max : (int)len;
     }
-    if (step < c->warm || step >= c->warm + TRAIN_PICK_BLOCKS * c->len || (step - c->warm) % c->len)
-        return;
-    int k = (step - c->warm) / c->len;
+    int k = pick_block(c, step);
+    if (k < 0 || (step - c->warm) % c->len) return;
     m->team_max = k % 4 == 0 || k % 4 == 3 ? 1 : p->all;
     c->t0 = now_seconds();
 }
 
-/* After step `step`: the block's time, and the choice after the last block. */
+/* After step `step`: the block's time, and the choice after the last block;
+ * each size ran half the blocks. */
 static void pick_after(mlp_model *m, train_pick *p, pick_clock *c, int step) {
-    if (step < c->warm || step >= c->warm + TRAIN_PICK_BLOCKS * c->len ||
-        (step + 1 - c->warm) % c->len)
-        return;
-    int big = m->team_max > 1;
-    c->seconds[big] += now_seconds() - c->t0;
-    c->steps[big] += c->len;
-    if (step + 1 < c->warm + TRAIN_PICK_BLOCKS * c->len) return;
-    for (int i = 0; i < 2; i++) p->us[i] = 1e6 * c->seconds[i] / (double)c->steps[i];
+    int k = pick_block(c, step);
+    if (k < 0 || (step + 1 - c->warm) % c->len) return;
+    c->seconds[m->team_max > 1] += now_seconds() - c->t0;
+    if (k < TRAIN_PICK_BLOCKS - 1) return;
+    const double steps_each = TRAIN_PICK_BLOCKS / 2 * (double)c->len;
+    for (int i = 0; i < 2; i++) p->us[i] = 1e6 * c->seconds[i] / steps_each;
     m->team_max = p->us[1] < p->us[0] ? p->all : 1;
     p->picked = true;
 }
