@@ -63,7 +63,7 @@ void act_call(const act_kernel &k, act_func f, act_operands &a)
         k.xent_bwd(a.B, a.N, a.x.get(), a.label.get(), 1.0f / a.B, a.y.get());
         break;
     case act_func::sgd:
-        k.sgd(a.n, a.x.get(), a.y.get(), a.z.get(), 0.01f, 0.9f);
+        k.sgd(a.n, a.x.get(), a.y.get(), a.z.get(), 0.01f, 0.9f, 0.0f);
         break;
     case act_func::adam:
         k.adam(a.n, a.x.get(), a.y.get(), a.z.get(), a.w.get(), nullptr, &adam);

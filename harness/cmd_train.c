@@ -2,6 +2,7 @@
  * [--profile]: one configuration trained (run.c's run_fit), with Keras' progress,
  * the evaluation on the test set and results/<name>/'s files: epochs, summary,
  * confusion, predictions (and profile) CSVs and model.ckpt. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,11 @@ static int open_result(afile *a, const char *dir, const char *name, char *err, s
 /* summary.csv's header and row: every configuration key (by its section.key
  * name, then its value), then the test metrics.  0, or -1 when memory ran out. */
 static int write_summary(FILE *f, const cfg *c, const run_result *r) {
-    static const char *const metric[] = {"test_loss", "test_acc", "train_seconds"},
-                             *const fmt[] = {"%.6f", "%.6f", "%.4f"};
-    const double x[] = {r->test.loss, r->test.acc, r->train_seconds};
+    static const char *const metric[] = {"test_loss", "test_acc", "train_seconds", "epoch_kept",
+                                         "target_epoch", "target_seconds"},
+                             *const fmt[] = {"%.6f", "%.6f", "%.4f", "%.0f", "%.0f", "%.4f"};
+    const double x[] = {r->test.loss, r->test.acc, r->train_seconds, r->epoch_kept,
+                        r->target_epoch ? r->target_epoch : NAN, r->target_seconds};
     size_t n_keys = cfg_n_keys(), n = n_keys + sizeof x / sizeof *x;
     const char **names = xcalloc(n, sizeof *names), **values = xcalloc(n, sizeof *values);
     char(*text)[1024] = xcalloc(n, sizeof *text);
@@ -43,7 +46,9 @@ static int write_summary(FILE *f, const cfg *c, const run_result *r) {
             cfg_format(c, i, text[i], sizeof text[i]);
         } else {
             names[i] = metric[i - n_keys];
-            snprintf(text[i], sizeof text[i], fmt[i - n_keys], x[i - n_keys]);
+            /* a target never reached is empty, as in runs.csv */
+            if (isnan(x[i - n_keys])) text[i][0] = '\0';
+            else snprintf(text[i], sizeof text[i], fmt[i - n_keys], x[i - n_keys]);
         }
         values[i] = text[i];
     }
@@ -68,10 +73,10 @@ static int write_results(const char *dir, const cfg *c, const run_result *r,
     char path[256];
     afile a;
     if (mkdir_p(dir, err, len) || open_result(&a, dir, "epochs.csv", err, len)) return -1;
-    fprintf(a.f, "epoch,train_loss,train_acc,val_loss,val_acc,seconds\n");
-    for (int e = 0; e < c->epochs; e++)
-        fprintf(a.f, "%d,%.6f,%.6f,%.6f,%.6f,%.4f\n", hist[e].epoch, hist[e].train_loss,
-                hist[e].train_acc, hist[e].val_loss, hist[e].val_acc, hist[e].seconds);
+    fprintf(a.f, "epoch,train_loss,train_acc,val_loss,val_acc,seconds,lr\n");
+    for (int e = 0; e < r->epochs; e++)
+        fprintf(a.f, "%d,%.6f,%.6f,%.6f,%.6f,%.4f,%.6g\n", hist[e].epoch, hist[e].train_loss,
+                hist[e].train_acc, hist[e].val_loss, hist[e].val_acc, hist[e].seconds, hist[e].lr);
     if (afile_commit(&a, err, len)) return -1;
 
     if (open_result(&a, dir, "summary.csv", err, len)) return -1;
@@ -143,6 +148,16 @@ int cmd_train(int argc, char **argv) {
     if (r.picked)
         printf("threads: %d, picked by kernels.threads = 0 (a step measured %.1f us on 1 thread, "
                "%.1f us on %d)\n", r.threads, r.pick_us[0], r.pick_us[1], kernels_max_threads());
+    if (rc == 0 && c.early_stop > 0)
+        printf("early stopping: %d of %d epochs run, kept the weights of epoch %d (val_loss %.4f)\n",
+               r.epochs, c.epochs, r.epoch_kept, r.hist[r.epoch_kept - 1].val_loss);
+    if (rc == 0 && c.target_acc > 0) {
+        if (r.target_epoch)
+            printf("target: val_accuracy %.4f first reached at epoch %d, after %.2fs\n", c.target_acc,
+                   r.target_epoch, r.target_seconds);
+        else
+            printf("target: val_accuracy %.4f not reached in %d epochs\n", c.target_acc, r.epochs);
+    }
     if (rc == 0) {
         train_print_evaluation(stdout, &r.test, &d.test, r.pred);
         char dir[96];

@@ -14,7 +14,7 @@
 
 #include "kernels.h"
 
-typedef enum { T_STR, T_NAME, T_ENUM, T_U64, T_INT, T_REAL, T_BOOL, T_LAYERS, T_GEMM, T_ACT } key_type;
+typedef enum { T_STR, T_NAME, T_ENUM, T_U64, T_INT, T_REAL, T_BOOL, T_LAYERS, T_RATES, T_GEMM, T_ACT } key_type;
 
 typedef struct {
     const char *section, *key, *name; /* name: "section.key" */
@@ -44,6 +44,19 @@ static const key_spec keys[] = {
     {"data", "val_split", "data.val_split", T_REAL, F(val_split), 0, 0.99, false, false, NULL, "0.1",
      "fraction held out from the *end* of the training set for validation (Keras' "
      "`validation_split`)"},
+    {"data", "augment", "data.augment", T_ENUM, F(augment), 0, 0, false, false, "none affine elastic", "none",
+     "distort every training image on the fly, seeded (never validation or test images): "
+     "`affine` shifts, rotates and scales; `elastic` adds Simard's elastic field to that"},
+    {"data", "shift", "data.shift", T_REAL, F(shift), 0, 14, false, false, NULL, "2",
+     "augment: largest shift, pixels, uniform in each direction"},
+    {"data", "rotate", "data.rotate", T_REAL, F(rotate), 0, 180, false, false, NULL, "10",
+     "augment: largest rotation, degrees, uniform either way"},
+    {"data", "scale", "data.scale", T_REAL, F(scale), 0, 0.5, false, false, NULL, "0.1",
+     "augment: largest change of size, a fraction, uniform either way"},
+    {"data", "elastic_alpha", "data.elastic_alpha", T_REAL, F(elastic_alpha), 0, 100, false, false, NULL, "34",
+     "`elastic`: scale of the displacement field, pixels (Simard et al. 2003); 0 is no field"},
+    {"data", "elastic_sigma", "data.elastic_sigma", T_REAL, F(elastic_sigma), 0, 16, true, false, NULL, "4",
+     "`elastic`: width of the Gaussian that smooths the field, pixels"},
     {"model", "layers", "model.layers", T_LAYERS, F(sizes), 1, 65536, false, false, NULL, "784,128,64,10",
      "sizes from input to output; hidden layers use ReLU, the output softmax. The first must "
      "match the images (784) and the last the classes (10)"},
@@ -60,6 +73,35 @@ static const key_spec keys[] = {
      "mini-batch size; the training set is reshuffled every epoch"},
     {"train", "epochs", "train.epochs", T_INT, F(epochs), 1, 100000, false, false, NULL, "5",
      "passes over the training set"},
+    {"train", "dropout", "train.dropout", T_RATES, F(dropout), 0, 0.95, false, false, NULL, "0",
+     "inverted dropout after each hidden ReLU while training: one rate for every hidden layer, "
+     "or a comma-separated list with one per hidden layer; 0 is off"},
+    {"train", "weight_decay", "train.weight_decay", T_REAL, F(weight_decay), 0, 1, false, false, NULL, "0",
+     "L2 penalty, added to the gradient for `sgd` and `momentum`; decoupled for `adam` (AdamW: "
+     "`p -= lr * weight_decay * p` beside the Adam step); every parameter, biases included"},
+    {"train", "max_norm", "train.max_norm", T_REAL, F(max_norm), 0, 100, false, false, NULL, "0",
+     "after each step, scale each hidden unit's incoming weight vector down to this L2 norm "
+     "when it is longer (Srivastava et al. 2014); 0 is off"},
+    {"train", "schedule", "train.schedule", T_ENUM, F(schedule), 0, 0, false, false, "constant step cosine onecycle", "constant",
+     "learning rate per step: `constant` lr; `step` lr times `step_gamma` every `step_epochs`; "
+     "`cosine` from lr down to `lr_min`; `onecycle` up from `lr_min` to lr over `warmup_epochs` "
+     "(0: 30% of the epochs), then down to `lr_min`, both halves cosine"},
+    {"train", "warmup_epochs", "train.warmup_epochs", T_REAL, F(warmup_epochs), 0, 100000, false, false, NULL, "0",
+     "`constant`, `step`, `cosine`: first rise linearly, step by step, to the schedule's rate "
+     "over this many epochs (may be fractional)"},
+    {"train", "lr_min", "train.lr_min", T_REAL, F(lr_min), 0, 10, false, false, NULL, "0",
+     "`cosine`, `onecycle`: the learning rate at the end (and `onecycle`'s at the start)"},
+    {"train", "step_epochs", "train.step_epochs", T_INT, F(step_epochs), 1, 100000, false, false, NULL, "10",
+     "`step`: epochs between two drops"},
+    {"train", "step_gamma", "train.step_gamma", T_REAL, F(step_gamma), 0, 1, true, false, NULL, "0.1",
+     "`step`: factor of each drop"},
+    {"train", "early_stop", "train.early_stop", T_INT, F(early_stop), 0, 100000, false, false, NULL, "0",
+     "stop after this many epochs without a lower validation loss and keep the weights of the "
+     "best epoch (Keras' `EarlyStopping(restore_best_weights=True)`); `runs.csv`'s `epoch_kept` "
+     "says which; 0 is off"},
+    {"train", "target_acc", "train.target_acc", T_REAL, F(target_acc), 0, 1, false, false, NULL, "0",
+     "`runs.csv` records the epoch and the seconds of training at which the validation "
+     "accuracy first reached this (`target_epoch`, `target_seconds`; empty when never); 0 is off"},
     {"train", "profile", "train.profile", T_BOOL, F(profile), 0, 0, false, true, NULL, "false",
      "`true` (or `./experiment train --profile`): time every phase of the training steps, print "
      "the table of [Where a step's time goes](#where-a-steps-time-goes) and write "
@@ -152,35 +194,56 @@ static int parse_int(const key_spec *k, const char *v, long *out, char *err, siz
     return 0;
 }
 
-static int parse_layers(const key_spec *k, const char *v, cfg *c, char *err, size_t len) {
-    int sizes[MLP_MAX_LAYERS + 1] = {0}, n = 0;
-    const char *p = v;
-    for (;;) {
+/* A comma-separated list of at most max numbers (integers when `integer`), each
+ * in k's range, into out; returns how many, or -1 + err. */
+static int parse_list(const key_spec *k, const char *v, bool integer, double *out, int max,
+                      char *err, size_t len) {
+    const char *what = integer ? "sizes" : "rates";
+    int n = 0;
+    for (const char *p = v;; p++) {
         char *end;
-        long x = strtol(p, &end, 10);
-        if (end == p || (*end != ',' && *end != '\0')) {
-            snprintf(err, len, "%s: '%s' is not a comma-separated list of sizes", k->name, v);
+        double x = integer ? (double)strtol(p, &end, 10) : strtod(p, &end);
+        if (end == p || (*end != ',' && *end != '\0') || !isfinite(x)) {
+            snprintf(err, len, "%s: '%s' is not a comma-separated list of %s", k->name, v, what);
             return -1;
         }
-        if (x < (long)k->min || x > (long)k->max) {
-            snprintf(err, len, "%s: size %ld is out of range (want %ld..%ld)", k->name, x,
-                     (long)k->min, (long)k->max);
+        if (x < k->min || x > k->max) {
+            snprintf(err, len, "%s: %s %g is out of range (want %g..%g)", k->name,
+                     integer ? "size" : "rate", x, k->min, k->max);
             return -1;
         }
-        if (n == MLP_MAX_LAYERS + 1) {
-            snprintf(err, len, "%s: more than %d sizes", k->name, MLP_MAX_LAYERS + 1);
+        if (n == max) {
+            snprintf(err, len, "%s: more than %d %s", k->name, max, what);
             return -1;
         }
-        sizes[n++] = (int)x;
-        if (*end == '\0') break;
-        p = end + 1;
+        out[n++] = x;
+        if (*end == '\0') return n;
+        p = end;
     }
+}
+
+static int parse_layers(const key_spec *k, const char *v, cfg *c, char *err, size_t len) {
+    double sizes[MLP_MAX_LAYERS + 1];
+    int n = parse_list(k, v, true, sizes, MLP_MAX_LAYERS + 1, err, len);
+    if (n < 0) return -1;
     if (n < 2) {
         snprintf(err, len, "%s: '%s' needs at least an input and an output size", k->name, v);
         return -1;
     }
-    memcpy(c->sizes, sizes, sizeof sizes);
+    memset(c->sizes, 0, sizeof c->sizes);
+    for (int i = 0; i < n; i++) c->sizes[i] = (int)sizes[i];
     c->n_sizes = n;
+    return 0;
+}
+
+/* A rate, or a comma-separated list of rates. */
+static int parse_rates(const key_spec *k, const char *v, cfg *c, char *err, size_t len) {
+    double rates[MLP_MAX_LAYERS];
+    int n = parse_list(k, v, false, rates, MLP_MAX_LAYERS, err, len);
+    if (n < 0) return -1;
+    memset(c->dropout, 0, sizeof c->dropout);
+    memcpy(c->dropout, rates, (size_t)n * sizeof *rates);
+    c->n_dropout = n;
     return 0;
 }
 
@@ -267,6 +330,8 @@ int cfg_set_key(cfg *c, const char *section, const char *key, const char *value,
         return 0;
     case T_LAYERS:
         return parse_layers(k, value, c, err, len);
+    case T_RATES:
+        return parse_rates(k, value, c, err, len);
     }
     return -1;
 }
@@ -299,6 +364,13 @@ void cfg_format(const cfg *c, size_t i, char *buf, size_t len) {
         buf[0] = '\0';
         for (int j = 0; j < c->n_sizes && used < len; j++)
             used += (size_t)snprintf(buf + used, len - used, j ? ",%d" : "%d", c->sizes[j]);
+        return;
+    }
+    case T_RATES: {
+        size_t used = 0;
+        buf[0] = '\0';
+        for (int j = 0; j < c->n_dropout && used < len; j++)
+            used += (size_t)snprintf(buf + used, len - used, j ? ",%.17g" : "%.17g", c->dropout[j]);
         return;
     }
     }
@@ -349,6 +421,9 @@ static void key_range(const key_spec *k, FILE *f) {
     case T_LAYERS:
         fprintf(f, "2..%d sizes, each %ld..%ld", MLP_MAX_LAYERS + 1, (long)k->min, (long)k->max);
         return;
+    case T_RATES:
+        fprintf(f, "1 or one per hidden layer, each [%g, %g]", k->min, k->max);
+        return;
     case T_GEMM:
         fputs("`auto` or a GEMM kernel of `./experiment kernels`", f);
         return;
@@ -362,6 +437,7 @@ void cfg_print_keys(FILE *f) {
     static const char *const type_names[] = {
         [T_STR] = "text",    [T_NAME] = "name", [T_ENUM] = "choice",  [T_U64] = "integer",
         [T_INT] = "integer", [T_REAL] = "real", [T_BOOL] = "boolean", [T_LAYERS] = "sizes",
+        [T_RATES] = "rates",
         [T_GEMM] = "kernel", [T_ACT] = "kernel"};
     fputs("| key | type | default | range | meaning |\n|---|---|---|---|---|\n", f);
     for (size_t i = 0; i < N_KEYS; i++) {
@@ -391,6 +467,29 @@ int cfg_set(cfg *c, const char *assignment, char *err, size_t len) {
     memcpy(key, dot + 1, nk);
     key[nk] = '\0';
     return cfg_set_key(c, section, key, eq + 1, err, len);
+}
+
+double cfg_dropout(const cfg *c, int l) { return c->dropout[c->n_dropout == 1 ? 0 : l]; }
+
+int cfg_check(const cfg *c, char *err, size_t len) {
+    int hidden = c->n_sizes - 2;
+    if (c->n_dropout > 1 && c->n_dropout != hidden)
+        snprintf(err, len, "train.dropout: %d rates for %d hidden layer%s (give one rate, or one "
+                           "per hidden layer)", c->n_dropout, hidden, hidden == 1 ? "" : "s");
+    else if (c->early_stop > 0 && c->val_split == 0)
+        snprintf(err, len, "train.early_stop: %d needs a validation set (data.val_split > 0)",
+                 c->early_stop);
+    else if (c->target_acc > 0 && c->val_split == 0)
+        snprintf(err, len, "train.target_acc: %g needs a validation set (data.val_split > 0)",
+                 c->target_acc);
+    else if (c->lr_min > c->lr && (!strcmp(c->schedule, "cosine") || !strcmp(c->schedule, "onecycle")))
+        snprintf(err, len, "train.lr_min: %g is above train.lr %g", c->lr_min, c->lr);
+    else if (c->warmup_epochs >= c->epochs)
+        snprintf(err, len, "train.warmup_epochs: %g leaves no epoch after it (train.epochs is %d)",
+                 c->warmup_epochs, c->epochs);
+    else
+        return 0;
+    return -1;
 }
 
 const char *cfg_data_dir(const cfg *c) {

@@ -27,6 +27,9 @@ typedef struct {
     char dataset[32];   /* mnist | fashion-mnist */
     char data_dir[512]; /* "" = the data set's default folder */
     double val_split;   /* fraction held out from the end of the training set */
+    char augment[16];   /* none | affine | elastic: training batches only (augment.h) */
+    double shift, rotate, scale;            /* affine: pixels, degrees, fraction */
+    double elastic_alpha, elastic_sigma;    /* elastic: Simard's alpha and sigma, pixels */
     /* [model] */
     int n_sizes;        /* layers: D, hidden..., C */
     int sizes[MLP_MAX_LAYERS + 1];
@@ -35,6 +38,15 @@ typedef struct {
     double lr, momentum;
     double ema;         /* weight averaging for evaluation; 0 = off */
     int batch, epochs;
+    int n_dropout;      /* 1 (every hidden layer) or one per hidden layer */
+    double dropout[MLP_MAX_LAYERS];
+    double weight_decay; /* L2 (SGD, momentum) or decoupled (Adam: AdamW) */
+    double max_norm;    /* clip each hidden unit's incoming weights to this L2 norm; 0 = off */
+    char schedule[16];  /* constant | step | cosine | onecycle (schedule.h) */
+    double warmup_epochs, lr_min, step_gamma;
+    int step_epochs;
+    int early_stop;     /* epochs without a better val_loss before stopping; 0 = off */
+    double target_acc;  /* validation accuracy whose first epoch runs.csv records; 0 = off */
     bool profile;       /* time each phase of the steps: profile.csv (meta: no effect on results) */
     /* [kernels] */
     char gemm[32], activation[32]; /* table names or "auto" */
@@ -90,6 +102,14 @@ void cfg_print(FILE *f, const cfg *c, cfg_show_fn show, const void *ctx);
  * as section.key, type, default, range, meaning).  README's "Configuration"
  * holds exactly this output (tests/test_keys.c compares them). */
 void cfg_print_keys(FILE *f);
+
+/* The checks that span keys (the dropout list against the hidden layers, early
+ * stopping and target_acc against the validation set, the schedule's rates and
+ * epochs): 0, or -1 with "section.key: message" in err. */
+int cfg_check(const cfg *c, char *err, size_t err_len);
+
+/* Hidden layer l's dropout rate (0 <= l < n_sizes - 2). */
+double cfg_dropout(const cfg *c, int l);
 
 /* The folder the data set is read from: data_dir, or the data set's default. */
 const char *cfg_data_dir(const cfg *c);

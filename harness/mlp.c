@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regularize.h"
+
 int mlp_create(mlp_model *m, int n_sizes, const int *sizes, int max_batch,
                const gemm_kernel *gemm, const act_kernel *ak, char *err, size_t err_len) {
     memset(m, 0, sizeof *m);
@@ -105,10 +107,16 @@ void mlp_profile_mark(mlp_profile *p, mlp_phase ph) {
     p->last = t;
 }
 
+/* The dropout rate after layer l while training with o (0 when o is NULL). */
+static float mlp_drop(const mlp_model *m, const mlp_opt *o, int l) {
+    return o && l + 1 < m->n_layers ? o->dropout[l] : 0.0f;
+}
+
 /* act[l+1][:, c] = act(in · W[l][:, c] + b[l][c]) for the B rows, over the
- * input columns `span` (all of them past layer 0). */
+ * input columns `span` (all of them past layer 0); then the dropout of a
+ * training step with o (NULL: evaluation). */
 static void mlp_layer_forward(mlp_model *m, int l, const float *X, mlp_span span, int B,
-                              mlp_cols c, mlp_profile *p) {
+                              mlp_cols c, const mlp_opt *o, mlp_profile *p) {
     int ld_in = m->sizes[l], N = m->sizes[l + 1], n = c.j1 - c.j0;
     if (n <= 0) return;
     /* layer 0 reads columns [lo, hi) of X and the same rows of W */
@@ -126,6 +134,11 @@ static void mlp_layer_forward(mlp_model *m, int l, const float *X, mlp_span span
         m->gemm->run(false, false, B, n, K, 1.0f, in, ld_in, w, N, 0.0f, out, N);
         mlp_profile_mark(p, MLP_PH_FWD_GEMM);
         m->ak->bias_act(B, n, m->b[l] + c.j0, relu, out, N);
+        mlp_profile_mark(p, MLP_PH_ACT);
+    }
+    if (mlp_drop(m, o, l) > 0) {
+        dropout_forward(m->act[l + 1], B, N, c.j0, c.j1, dropout_key(o->seed, m->step, l),
+                        mlp_drop(m, o, l));
         mlp_profile_mark(p, MLP_PH_ACT);
     }
 }
@@ -165,8 +178,9 @@ static void mlp_layer_grad(mlp_model *m, int l, const float *X, mlp_span span, i
 }
 
 /* dact[l][:, c] (B, K) = dout (B, N) · W[l][c, :]ᵀ, then through the ReLU of
- * layer l-1 (l >= 1; c is a block of layer l-1's columns, K's). */
-static void mlp_layer_din(mlp_model *m, int l, int B, mlp_cols c, mlp_profile *p) {
+ * layer l-1 and its dropout (l >= 1; c is a block of layer l-1's columns, K's). */
+static void mlp_layer_din(mlp_model *m, int l, int B, mlp_cols c, const mlp_opt *o,
+                          mlp_profile *p) {
     int K = m->sizes[l], N = m->sizes[l + 1], n = c.j1 - c.j0;
     if (n <= 0) return;
     if (p) p->flops[MLP_PH_BWD_GEMM] += 2.0 * B * K * N;
@@ -181,12 +195,13 @@ static void mlp_layer_din(mlp_model *m, int l, int B, mlp_cols c, mlp_profile *p
             m->ak->relu_bwd((size_t)n, m->act[l] + (size_t)b * (size_t)K + c.j0,
                             din + (size_t)b * (size_t)K);
     }
+    if (mlp_drop(m, o, l - 1) > 0) dropout_backward(m->dact[l], B, K, c.j0, c.j1, mlp_drop(m, o, l - 1));
     mlp_profile_mark(p, MLP_PH_ACT);
 }
 
 double mlp_forward(mlp_model *m, const float *X, mlp_span span, const uint8_t *y, int B) {
     for (int l = 0; l < m->n_layers; l++)
-        mlp_layer_forward(m, l, X, span, B, (mlp_cols){0, m->sizes[l + 1]}, NULL);
+        mlp_layer_forward(m, l, X, span, B, (mlp_cols){0, m->sizes[l + 1]}, NULL, NULL);
     int C = m->sizes[m->n_layers];
     return m->ak->softmax_xent(B, C, m->act[m->n_layers], y, m->probs, m->pred);
 }
@@ -196,7 +211,7 @@ void mlp_backward(mlp_model *m, const float *X, mlp_span span, const uint8_t *y,
     m->ak->xent_bwd(B, C, m->probs, y, 1.0f / (float)B, m->dact[L]);
     for (int l = L - 1; l >= 0; l--) {
         mlp_layer_grad(m, l, X, span, B, (mlp_cols){0, m->sizes[l + 1]}, NULL);
-        if (l > 0) mlp_layer_din(m, l, B, (mlp_cols){0, m->sizes[l]}, NULL);
+        if (l > 0) mlp_layer_din(m, l, B, (mlp_cols){0, m->sizes[l]}, NULL, NULL);
     }
 }
 
@@ -225,8 +240,8 @@ static void mlp_step_range(size_t lo, size_t hi, void *ctx) {
     float *p = m->params + lo, *s1 = m->state1 + lo, *avg = o->ema > 0 ? m->avg + lo : NULL;
     const float *g = m->grads + lo;
     switch (o->kind) {
-    case OPT_SGD: m->ak->sgd(n, p, g, s1, o->lr, 0.0f); break;
-    case OPT_MOMENTUM: m->ak->sgd(n, p, g, s1, o->lr, o->momentum); break;
+    case OPT_SGD: m->ak->sgd(n, p, g, s1, o->lr, 0.0f, o->wd); break;
+    case OPT_MOMENTUM: m->ak->sgd(n, p, g, s1, o->lr, o->momentum, o->wd); break;
     case OPT_ADAM: m->ak->adam(n, p, g, s1, m->state2 + lo, avg, &j->adam); return;
     }
     if (avg) m->ak->ema(n, avg, p, o->ema);
@@ -245,7 +260,7 @@ static mlp_step_job mlp_step_begin(mlp_model *m, const mlp_opt *o) {
             .lr = o->lr, .beta1 = o->beta1, .beta2 = o->beta2, .eps = o->eps,
             .bias_corr1 = (float)(1.0 - pow(o->beta1, (double)m->step)),
             .bias_corr2 = (float)(1.0 - pow(o->beta2, (double)m->step)),
-            .ema = o->ema,
+            .ema = o->ema, .decay = o->lr * o->wd,
         };
     return j;
 }
@@ -399,7 +414,7 @@ static void mlp_team_step(int t, int nt, void *ctx) {
     /* a barrier wherever a block reads what another thread wrote: between two
      * layers unless both run on thread 0 alone */
     for (int l = 0; l < L; l++) {
-        mlp_layer_forward(m, l, X, span, B, mlp_team_cols(m, l, B, t, nt), p);
+        mlp_layer_forward(m, l, X, span, B, mlp_team_cols(m, l, B, t, nt), j->job.o, p);
         if (mlp_team_split(m, l, B, nt) || mlp_team_split(m, l + 1, B, nt)) mlp_team_sync(p);
     }
     if (t == 0) j->loss = mlp_loss(m, m->yb, B, p);
@@ -410,12 +425,20 @@ static void mlp_team_step(int t, int nt, void *ctx) {
         mlp_layer_grad(m, l, X, span, B, mlp_team_cols(m, l, B, t, nt), p);
         if (l == 0) break;
         if (mlp_team_split(m, l, B, nt) || mlp_team_split(m, l - 1, B, nt)) mlp_team_sync(p);
-        mlp_layer_din(m, l, B, mlp_team_cols(m, l - 1, B, t, nt), p);
+        mlp_layer_din(m, l, B, mlp_team_cols(m, l - 1, B, t, nt), j->job.o, p);
     }
     /* every block of dact has been read with the weights before the update */
     if (any_split) mlp_team_sync(p);
     for (int l = 0; l < L; l++) mlp_team_update(j, l, B, t, nt);
     mlp_profile_mark(p, MLP_PH_OPT);
+    if (j->job.o->max_norm > 0) { /* by column blocks, once the rows are updated */
+        if (any_split) mlp_team_sync(p);
+        for (int l = 0; l + 1 < L; l++) {
+            mlp_cols c = mlp_team_cols(m, l, B, t, nt);
+            if (c.j1 > c.j0) max_norm_clip(m->w[l], m->sizes[l], m->sizes[l + 1], c.j0, c.j1, j->job.o->max_norm);
+        }
+        mlp_profile_mark(p, MLP_PH_OPT);
+    }
 }
 
 int mlp_team_size(const mlp_model *m) {
@@ -456,7 +479,9 @@ double mlp_train_step(mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o
 
 mlp_opt mlp_opt_from_cfg(const cfg *c) {
     mlp_opt o = {.lr = (float)c->lr, .momentum = (float)c->momentum,
-                 .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-7f, .ema = (float)c->ema};
+                 .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-7f, .ema = (float)c->ema,
+                 .wd = (float)c->weight_decay, .max_norm = (float)c->max_norm, .seed = c->seed};
+    for (int l = 0; l + 2 < c->n_sizes; l++) o.dropout[l] = (float)cfg_dropout(c, l);
     o.kind = !strcmp(c->optimizer, "adam")       ? OPT_ADAM
              : !strcmp(c->optimizer, "momentum") ? OPT_MOMENTUM
                                                  : OPT_SGD;

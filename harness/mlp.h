@@ -33,6 +33,10 @@ typedef struct {
     float beta1, beta2, eps;      /* OPT_ADAM: Keras' defaults 0.9, 0.999, 1e-7 */
     float ema;                    /* > 0: keep avg = ema*avg + (1-ema)*params after each
                                      step (Keras' use_ema, ema_momentum) */
+    float wd;                     /* weight decay: L2 for SGD and momentum, AdamW's for Adam */
+    float max_norm;               /* > 0: mlp_train_step clips hidden units' weights (regularize.h) */
+    float dropout[MLP_MAX_LAYERS];/* mlp_train_step's rate after hidden layer l; 0 is off */
+    uint64_t seed;                /* of the dropout masks */
 } mlp_opt;
 
 typedef struct {
@@ -94,7 +98,8 @@ void mlp_backward(mlp_model *m, const float *X, mlp_span in, const uint8_t *y, i
 void mlp_parallel_for(const mlp_model *m, size_t n, size_t min_per_thread,
                       void (*fn)(size_t lo, size_t hi, void *ctx), void *ctx);
 
-/* One optimizer step from grads; then, when o->ema > 0, the average update.  The
+/* One optimizer step from grads (without max_norm, which mlp_train_step adds);
+ * then, when o->ema > 0, the average update.  The
  * parameters are split among the threads (mlp_parallel_for); elementwise, so the
  * result is the same for any count. */
 void mlp_step(mlp_model *m, const mlp_opt *o);
@@ -112,6 +117,7 @@ mlp_span mlp_batch_span(const float *X, int B, int d);
  * time.  SYNC is waiting at the team's barriers (and for the team to start and
  * stop), OTHER the trainer's bookkeeping between steps. */
 typedef enum {
+    MLP_PH_AUGMENT,  /* distorting the batch's images (data.augment; train.c, before the step) */
     MLP_PH_GATHER,   /* copying the batch's rows (every thread its own copy) */
     MLP_PH_FWD_GEMM, /* forward GEMMs, with the fused bias + ReLU */
     MLP_PH_BWD_GEMM, /* weight- and input-gradient GEMMs */
@@ -158,7 +164,9 @@ int mlp_team_size(const mlp_model *m);
 /* One training step on the batch (B <= max_batch rows): gather, forward (pred,
  * labels in yb), backward and optimizer update, all in one parallel region of
  * mlp_team_size(m) threads (kernels_team_run).  The same values as mlp_forward,
- * mlp_backward and mlp_step in turn, bit for bit, for any number of threads.
+ * mlp_backward and mlp_step in turn, bit for bit, for any number of threads
+ * (without dropout and max_norm, which only this step applies; they too give the
+ * same bits on any number of threads).
  * Returns the summed cross-entropy over the rows; adds its time per phase into
  * prof when not NULL. */
 double mlp_train_step(mlp_model *m, const mlp_batch *in, int B, const mlp_opt *o,

@@ -20,8 +20,9 @@ void profile_measure(int threads, profile_limits *l) {
 }
 
 const char *profile_phase_name(mlp_phase ph) {
-    static const char *const names[MLP_PHASES] = {"gather", "fwd_gemm", "bwd_gemm", "act_loss",
-                                                  "optimizer", "sync", "other"};
+    static const char *const names[MLP_PHASES] = {"augment",  "gather",    "fwd_gemm",
+                                                  "bwd_gemm", "act_loss",  "optimizer",
+                                                  "sync",     "other"};
     return names[ph];
 }
 

@@ -21,7 +21,10 @@ static inline const char *run_status_name(run_status s) {
 typedef struct {
     run_status status;
     char why[512];         /* diverged or failed: what happened */
-    int epochs;            /* epochs in hist: all of them when ok */
+    int epochs;            /* epochs in hist: all of them when ok, fewer after an early stop */
+    int epoch_kept;        /* the epoch whose weights were kept (train.early_stop), else the last */
+    int target_epoch;      /* train.target_acc: first epoch whose val_acc reached it, 0 if none */
+    double target_seconds; /* the epochs' seconds up to and with target_epoch; NaN if none */
     epoch_stats *hist;     /* (c->epochs) */
     eval_result test;      /* ok only */
     uint8_t *pred;         /* (test.n) predictions, ok only */

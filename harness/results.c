@@ -20,13 +20,14 @@
 #define COMPILER "gcc " __VERSION__
 #endif
 
-#define EPOCHS_HEADER "run,epoch,train_loss,train_acc,val_loss,val_acc,seconds,label\n"
+#define EPOCHS_HEADER "run,epoch,train_loss,train_acc,val_loss,val_acc,seconds,lr,label\n"
 
 static const char *const run_prefix[] = {"run_id", "sweep_id", "point", "repeat", "swept", "label"};
 static const char *const run_suffix[] = {
     "status",  "why",        "train_loss",    "train_acc",          "val_loss",
     "val_acc", "test_loss",  "test_acc",      "test_n",             "train_seconds",
-    "samples_per_second",    "gemm_kernel",   "act_kernel",         "threads",
+    "samples_per_second",    "epoch_kept",    "target_epoch",       "target_seconds",
+    "gemm_kernel",           "act_kernel",    "threads",
     "commit",  "cpu",        "compiler",      "date"};
 #define N_PREFIX (sizeof run_prefix / sizeof *run_prefix)
 #define N_SUFFIX (sizeof run_suffix / sizeof *run_suffix)
@@ -97,11 +98,15 @@ static char *run_line(const results_run *row) {
                   last ? last->val_loss : NAN,   last ? last->val_acc : NAN,
                   ok ? r->test.loss : NAN,       ok ? r->test.acc : NAN,
                   ok ? r->test.n : NAN,          r->train_seconds,
-                  r->samples_per_second};
-    const char *fmt[] = {"%.6f", "%.6f", "%.6f", "%.6f", "%.6f", "%.6f", "%.0f", "%.4f", "%.1f"};
+                  r->samples_per_second,         ok ? r->epoch_kept : NAN,
+                  r->target_epoch ? r->target_epoch : NAN, r->target_seconds};
+    const char *fmt[] = {"%.6f", "%.6f", "%.6f", "%.6f", "%.6f", "%.6f", "%.0f", "%.4f", "%.1f",
+                         "%.0f", "%.0f", "%.4f"};
     f[n++] = run_status_name(r->status);
     f[n++] = r->why;
-    for (size_t i = 0; i < sizeof m / sizeof *m; i++) f[n++] = num(nums[i], sizeof nums[i], fmt[i], m[i]);
+    /* an empty target when it was never reached (README: runs.csv) */
+    for (size_t i = 0; i < sizeof m / sizeof *m; i++)
+        f[n++] = i >= 10 && isnan(m[i]) ? "" : num(nums[i], sizeof nums[i], fmt[i], m[i]);
     snprintf(threads, sizeof threads, "%d", r->threads);
     cpu_model(cpu, sizeof cpu);
     time_t now = time(NULL);
@@ -119,7 +124,7 @@ static char *epoch_lines(const results_run *row) {
     if (!out) return NULL;
     for (int e = 0; e < row->r->epochs; e++) {
         const epoch_stats *s = &row->r->hist[e];
-        char epoch[16], v[5][32];
+        char epoch[16], v[6][32];
         snprintf(epoch, sizeof epoch, "%d", s->epoch);
         const char *f[] = {row->run_id,
                            epoch,
@@ -128,6 +133,7 @@ static char *epoch_lines(const results_run *row) {
                            num(v[2], sizeof v[2], "%.6f", s->val_loss),
                            num(v[3], sizeof v[3], "%.6f", s->val_acc),
                            num(v[4], sizeof v[4], "%.4f", s->seconds),
+                           num(v[5], sizeof v[5], "%.6g", s->lr),
                            row->label};
         char *line = csv_join(f, sizeof f / sizeof *f);
         if (!line) {

@@ -35,6 +35,12 @@ void run_data_free(run_data *d) {
 }
 
 int run_data_check(const cfg *c, const run_data *d, char *err, size_t len) {
+    if (cfg_check(c, err, len)) return -1;
+    if (!strcmp(c->augment, "elastic") && d->train.n && d->train.rows != d->train.cols) {
+        snprintf(err, len, "data.augment: elastic needs square images, %s has %dx%d", d->dir,
+                 d->train.rows, d->train.cols);
+        return -1;
+    }
     /* Each loaded split: the model reads sizes[0] pixels of every image, so training
      * images smaller than the test images would be read past their end. */
     const mnist_set *splits[] = {&d->test, &d->train};
@@ -101,10 +107,17 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
     train_opts o = {.epochs = c->epochs, .batch = c->batch, .opt = o_opt, .rng = rng,
                     .on_batch = on_batch, .on_epoch = on_epoch, .ctx = ctx,
                     .prof = c->profile ? &r->prof : NULL,
-                    .pick = c->threads == 0 && pick.all > 1 ? &pick : NULL};
+                    .pick = c->threads == 0 && pick.all > 1 ? &pick : NULL,
+                    .early_stop = c->early_stop};
+    const schedule sched = schedule_from_cfg(c);
+    if (strcmp(c->schedule, "constant") || c->warmup_epochs > 0) o.sched = &sched;
+    augment aug;
+    if (augment_init(&aug, c, d->train.rows, d->train.cols)) o.aug = &aug;
     double t0 = now_seconds();
-    int diverged = train_fit(m, tr, val, &o, r->hist, r->why, sizeof r->why);
+    int diverged = train_fit(m, tr, val, &o, r->hist, &r->epoch_kept, r->why, sizeof r->why);
     r->train_seconds = now_seconds() - t0;
+    if (o.aug) augment_free(&aug);
+
     r->threads = mlp_team_size(m);
     r->picked = pick.picked;
     memcpy(r->pick_us, pick.us, sizeof r->pick_us);
@@ -113,6 +126,13 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
         profile_measure(r->threads, &r->limits);
     }
     while (r->epochs < c->epochs && r->hist[r->epochs].epoch) r->epochs++;
+    /* train.target_acc: the first epoch that reached it, and the seconds until then */
+    r->target_seconds = NAN;
+    double seconds = 0;
+    for (int e = 0; c->target_acc > 0 && e < r->epochs && !r->target_epoch; e++) {
+        seconds += r->hist[e].seconds;
+        if (r->hist[e].val_acc >= c->target_acc) r->target_epoch = e + 1, r->target_seconds = seconds;
+    }
     r->samples_per_second = r->epochs ? (double)tr.n * r->epochs / r->train_seconds : NAN;
     if (diverged) {
         r->status = RUN_DIVERGED;

@@ -102,17 +102,75 @@ static void pick_after(mlp_model *m, train_pick *p, pick_clock *c, int step) {
     p->picked = true;
 }
 
+/* The augmented batch: B distorted images, their labels, and rows 0..B-1. */
+typedef struct {
+    float *x;
+    uint8_t *y;
+    int *rows;
+} aug_batch;
+
+/* The batch of step `first` of order: the images in place, or (o->aug) their
+ * distortions in ab. */
+static mlp_batch batch_at(const train_opts *o, data_view train, const int *order, int first,
+                          int B, bool last, aug_batch *ab) {
+    const int n = train.n, next = first + B, n_next = n - next < o->batch ? n - next : o->batch;
+    if (!o->aug)
+        return (mlp_batch){train.x, train.y, train.d, order + first, train.px,
+                           last ? NULL : order + next, n_next};
+    for (int b = 0; b < B; b++) {
+        const size_t row = (size_t)order[first + b];
+        augment_image(o->aug, train.x + row * (size_t)train.d, ab->x + (size_t)b * (size_t)train.d);
+        ab->y[b] = train.y[row];
+    }
+    mlp_profile_mark(o->prof, MLP_PH_AUGMENT);
+    return (mlp_batch){ab->x, ab->y, train.d, ab->rows, NULL, NULL, 0};
+}
+
+/* Early stopping: the best epoch so far and the weights it validated. */
+typedef struct {
+    double loss;
+    int epoch;
+    float *w; /* (n_params) */
+} best_epoch;
+
+/* After epoch s: keeps its weights when its val_loss is the lowest yet;
+ * whether training goes on. */
+static bool best_update(const mlp_model *m, const train_opts *o, best_epoch *b, const epoch_stats *s) {
+    if (!b->w) return true;
+    if (s->val_loss < b->loss) {
+        b->loss = s->val_loss;
+        b->epoch = s->epoch;
+        memcpy(b->w, o->opt.ema > 0 ? m->avg : m->params, m->n_params * sizeof *b->w);
+    }
+    return s->epoch - b->epoch < o->early_stop;
+}
+
 int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
-              epoch_stats *hist, char *err, size_t err_len) {
+              epoch_stats *hist, int *kept, char *err, size_t err_len) {
     int n = train.n, steps = (n + o->batch - 1) / o->batch;
     int *order = xmalloc((size_t)n * sizeof *order);
-    int rc = 0;
+    int rc = 0, last = 0;
+    bool go_on = true;
     for (int i = 0; i < n; i++) order[i] = i;
+    aug_batch ab = {0};
+    if (o->aug) {
+        ab.x = xmalloc_aligned((size_t)o->batch * (size_t)train.d * sizeof *ab.x);
+        ab.y = xmalloc((size_t)o->batch);
+        ab.rows = xmalloc((size_t)o->batch * sizeof *ab.rows);
+        for (int b = 0; b < o->batch; b++) ab.rows[b] = b;
+    }
+    best_epoch best = {.loss = INFINITY};
+    if (o->early_stop > 0) best.w = xmalloc(m->n_params * sizeof *best.w);
+    mlp_opt opt = o->opt;
 
-    for (int epoch = 1; epoch <= o->epochs && rc == 0; epoch++) {
+    for (int epoch = 1; epoch <= o->epochs && rc == 0 && go_on; epoch++) {
         double t0 = now_seconds(), loss_sum = 0;
         long correct = 0, seen = 0;
         if (o->prof) o->prof->last = t0;
+        if (o->aug) {
+            augment_epoch(o->aug);
+            mlp_profile_mark(o->prof, MLP_PH_AUGMENT);
+        }
         for (int i = n - 1; i > 0; i--) { /* Fisher-Yates */
             int j = (int)rng_below(o->rng, (uint32_t)i + 1), t = order[i];
             order[i] = order[j];
@@ -122,11 +180,10 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
         const bool picking = o->pick && pick.max > 0;
         for (int step = 0; step < steps; step++) {
             int first = step * o->batch, B = n - first < o->batch ? n - first : o->batch;
-            const int next = first + B, n_next = n - next < o->batch ? n - next : o->batch;
-            mlp_batch batch = {train.x, train.y, train.d, order + first,
-                               train.px, step + 1 < steps ? order + next : NULL, n_next};
+            mlp_batch batch = batch_at(o, train, order, first, B, step + 1 == steps, &ab);
+            if (o->sched) opt.lr = (float)schedule_lr(o->sched, epoch - 1, step, steps);
             if (picking) pick_before(m, o->pick, &pick, step);
-            double loss = mlp_train_step(m, &batch, B, &o->opt, o->prof);
+            double loss = mlp_train_step(m, &batch, B, &opt, o->prof);
             if (picking) pick_after(m, o->pick, &pick, step);
             if (!isfinite(loss)) {
                 snprintf(err, err_len, "diverged: loss is %g at epoch %d, step %d/%d (try a smaller train.lr)",
@@ -148,6 +205,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
         s->epoch = epoch;
         s->train_loss = loss_sum / seen;
         s->train_acc = (double)correct / seen;
+        s->lr = opt.lr;
         s->val_loss = s->val_acc = NAN;
         if (val.n) {
             eval_result r;
@@ -158,10 +216,18 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
             s->val_acc = r.acc;
         }
         s->seconds = now_seconds() - t0;
+        last = epoch;
+        go_on = best_update(m, o, &best, s);
         if (o->on_epoch) o->on_epoch(s, o->ctx);
     }
     /* As Keras does with use_ema: the averaged weights are the trained model. */
     if (rc == 0 && o->opt.ema > 0) mlp_swap_average(m);
+    if (rc == 0 && best.epoch > 0 && best.epoch < last) memcpy(m->params, best.w, m->n_params * sizeof *best.w);
+    if (kept) *kept = best.epoch > 0 ? best.epoch : last;
+    free(best.w);
+    free(ab.x);
+    free(ab.y);
+    free(ab.rows);
     free(order);
     return rc;
 }

@@ -8,8 +8,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "augment.h"
 #include "mlp.h"
 #include "mnist.h"
+#include "schedule.h"
 
 typedef struct {
     int n, d;          /* rows, inputs per row */
@@ -25,6 +27,7 @@ typedef struct {
     int epoch;                    /* 1-based */
     double train_loss, train_acc; /* running means over the epoch's batches, as Keras */
     double val_loss, val_acc;     /* after the epoch; NaN without a validation set */
+    double lr;                    /* the learning rate of the epoch's last step */
     double seconds;               /* training pass and validation */
     double train_seconds;         /* training pass */
 } epoch_stats;
@@ -51,6 +54,9 @@ typedef struct {
 typedef struct {
     int epochs, batch;
     mlp_opt opt;
+    const schedule *sched; /* may be NULL: opt.lr throughout; else its rate at every step */
+    int early_stop;    /* > 0: Keras' EarlyStopping(patience=early_stop, restore_best_weights) */
+    augment *aug;      /* may be NULL: every training image distorted before its step */
     rng_state *rng; /* shuffling */
     batch_fn on_batch; /* may be NULL */
     epoch_fn on_epoch; /* may be NULL */
@@ -60,13 +66,17 @@ typedef struct {
 } train_opts;
 
 /* Trains m on train, evaluating on val (n == 0: none) after each epoch; the
- * statistics of each epoch go to hist[0..epochs-1].  With o->opt.ema > 0 the
- * validation uses the averaged weights, and they replace params at the end.
+ * statistics of each epoch go to hist[0..epochs-1] (hist[k].epoch stays 0 past
+ * an early stop).  With o->opt.ema > 0 the validation uses the averaged
+ * weights, and they replace params at the end.  With o->early_stop, training
+ * stops after that many epochs without a lower val_loss, and params end as the
+ * weights validated at the best epoch, whose number goes to *kept (else the last
+ * epoch's).
  * With o->pick, each epoch's first steps also choose m->team_max (train_pick).
  * Returns 0, or 1 when the loss became NaN or infinite (err says where; the
  * model is then unusable). */
 int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
-              epoch_stats *hist, char *err, size_t err_len);
+              epoch_stats *hist, int *kept, char *err, size_t err_len);
 
 /* Evaluates m on d in chunks of m->max_batch rows; pred (d.n), if not NULL,
  * receives every prediction. */

@@ -276,16 +276,17 @@ void xent_bwd_avx2(int B, int C, const float *P, const uint8_t *label, float sca
     }
 }
 
-/* sgd_avx2: vel = mu*vel - lr*g; p += vel (Keras' SGD(momentum=mu)).
- *   mu == 0: p -= lr*g, vel not touched (may be NULL).  n contiguous floats each.
- *   Bit-identical to sgd_scalar.  Needs AVX2 and FMA. */
-void sgd_avx2(size_t n, float *p, const float *g, float *vel, float lr, float mu)
+/* sgd_avx2: g' = g + wd*p; vel = mu*vel - lr*g'; p += vel (Keras' SGD(momentum=mu),
+ *   coupled L2 decay wd).  mu == 0: p -= lr*g', vel not touched (may be NULL).  n
+ *   contiguous floats each.  Bit-identical to sgd_scalar.  Needs AVX2 and FMA. */
+void sgd_avx2(size_t n, float *p, const float *g, float *vel, float lr, float mu, float wd)
 {
-    const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu);
+    const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu), vwd = _mm256_set1_ps(wd);
     for (size_t i = 0; i < n; i += 8) {
         int len = act_avx2_len(n, i);
-        __m256 step = _mm256_mul_ps(vlr, act_avx2_load(g + i, len));
         __m256 pv = act_avx2_load(p + i, len);
+        __m256 gv = _mm256_add_ps(act_avx2_load(g + i, len), _mm256_mul_ps(vwd, pv));
+        __m256 step = _mm256_mul_ps(vlr, gv);
         if (mu == 0) {
             pv = _mm256_sub_ps(pv, step);
         } else {
@@ -305,7 +306,7 @@ static inline __m256 ema_avx2_vec(__m256 avg, __m256 p, __m256 mu, __m256 rest)
 }
 
 /* adam_avx2: m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
- *   p -= step * m / (sqrt(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once.
+ *   p = (p - decay*p) - step * m / (sqrt(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once.
  *   n contiguous floats each.  vsqrtps and vdivps round correctly, so the result is
  *   bit-identical to adam_scalar's; so is the average of the new p into avg (when
  *   not NULL), taken while p is in registers.  Needs AVX2 and FMA. */
@@ -317,6 +318,7 @@ void adam_avx2(size_t n, float *p, const float *g, float *m, float *v, float *av
     const __m256 eps = _mm256_set1_ps(a->eps);
     const __m256 step = _mm256_set1_ps(a->lr * sqrtf(a->bias_corr2) / a->bias_corr1);
     const __m256 mu = _mm256_set1_ps(a->ema), rest = _mm256_set1_ps(1.0f - a->ema);
+    const __m256 decay = _mm256_set1_ps(a->decay);
     for (size_t i = 0; i < n; i += 8) {
         int len = act_avx2_len(n, i);
         __m256 gv = act_avx2_load(g + i, len);
@@ -328,7 +330,8 @@ void adam_avx2(size_t n, float *p, const float *g, float *m, float *v, float *av
                                    _mm256_add_ps(_mm256_sqrt_ps(vv), eps));
         act_avx2_store(m + i, len, mv);
         act_avx2_store(v + i, len, vv);
-        __m256 pv = _mm256_sub_ps(act_avx2_load(p + i, len), upd);
+        __m256 pv = act_avx2_load(p + i, len);
+        pv = _mm256_sub_ps(_mm256_sub_ps(pv, _mm256_mul_ps(decay, pv)), upd);
         act_avx2_store(p + i, len, pv);
         if (avg)
             act_avx2_store(avg + i, len, ema_avx2_vec(act_avx2_load(avg + i, len), pv, mu, rest));

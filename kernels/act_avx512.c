@@ -250,16 +250,17 @@ void xent_bwd_avx512(int B, int C, const float *P, const uint8_t *label, float s
     }
 }
 
-/* sgd_avx512: vel = mu*vel - lr*g; p += vel (Keras' SGD(momentum=mu)).
- *   mu == 0: p -= lr*g, vel not touched (may be NULL).  n contiguous floats each.
- *   Bit-identical to sgd_scalar.  Needs AVX-512F/VL/BW/DQ. */
-void sgd_avx512(size_t n, float *p, const float *g, float *vel, float lr, float mu)
+/* sgd_avx512: g' = g + wd*p; vel = mu*vel - lr*g'; p += vel (Keras' SGD(momentum=mu),
+ *   coupled L2 decay wd).  mu == 0: p -= lr*g', vel not touched (may be NULL).  n
+ *   contiguous floats each.  Bit-identical to sgd_scalar.  Needs AVX-512F/VL/BW/DQ. */
+void sgd_avx512(size_t n, float *p, const float *g, float *vel, float lr, float mu, float wd)
 {
-    const __m512 vlr = _mm512_set1_ps(lr), vmu = _mm512_set1_ps(mu);
+    const __m512 vlr = _mm512_set1_ps(lr), vmu = _mm512_set1_ps(mu), vwd = _mm512_set1_ps(wd);
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 k = act_avx512_mask((ptrdiff_t)(n - i));
-        __m512 step = _mm512_mul_ps(vlr, _mm512_maskz_loadu_ps(k, g + i));
         __m512 pv = _mm512_maskz_loadu_ps(k, p + i);
+        __m512 gv = _mm512_add_ps(_mm512_maskz_loadu_ps(k, g + i), _mm512_mul_ps(vwd, pv));
+        __m512 step = _mm512_mul_ps(vlr, gv);
         if (mu == 0) {
             pv = _mm512_sub_ps(pv, step);
         } else {
@@ -279,7 +280,7 @@ static inline __m512 ema_avx512_vec(__m512 avg, __m512 p, __m512 mu, __m512 rest
 }
 
 /* adam_avx512: m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
- *   p -= step * m / (sqrt(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once.
+ *   p = (p - decay*p) - step * m / (sqrt(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once.
  *   n contiguous floats each.  vsqrtps and vdivps round correctly, so the result is
  *   bit-identical to adam_scalar's; so is the average of the new p into avg (when
  *   not NULL), taken while p is in registers.  Needs AVX-512F/VL/BW/DQ. */
@@ -291,6 +292,7 @@ void adam_avx512(size_t n, float *p, const float *g, float *m, float *v, float *
     const __m512 eps = _mm512_set1_ps(a->eps);
     const __m512 step = _mm512_set1_ps(a->lr * sqrtf(a->bias_corr2) / a->bias_corr1);
     const __m512 mu = _mm512_set1_ps(a->ema), rest = _mm512_set1_ps(1.0f - a->ema);
+    const __m512 decay = _mm512_set1_ps(a->decay);
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 k = act_avx512_mask((ptrdiff_t)(n - i));
         __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
@@ -302,7 +304,8 @@ void adam_avx512(size_t n, float *p, const float *g, float *m, float *v, float *
                                    _mm512_add_ps(_mm512_sqrt_ps(vv), eps));
         _mm512_mask_storeu_ps(m + i, k, mv);
         _mm512_mask_storeu_ps(v + i, k, vv);
-        __m512 pv = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + i), upd);
+        __m512 pv = _mm512_maskz_loadu_ps(k, p + i);
+        pv = _mm512_sub_ps(_mm512_sub_ps(pv, _mm512_mul_ps(decay, pv)), upd);
         _mm512_mask_storeu_ps(p + i, k, pv);
         if (avg)
             _mm512_mask_storeu_ps(avg + i, k,

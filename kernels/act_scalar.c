@@ -86,23 +86,23 @@ void xent_bwd_scalar(int B, int C, const float *P, const uint8_t *label, float s
     }
 }
 
-/* sgd_scalar: vel = mu*vel - lr*g; p += vel (Keras' SGD(momentum=mu)).
- *   mu == 0: p -= lr*g, vel not touched (may be NULL). */
-void sgd_scalar(size_t n, float *p, const float *g, float *vel, float lr, float mu)
+/* sgd_scalar: g' = g + wd*p; vel = mu*vel - lr*g'; p += vel (Keras' SGD(momentum=mu),
+ *   with coupled L2 decay wd).  mu == 0: p -= lr*g', vel not touched (may be NULL). */
+void sgd_scalar(size_t n, float *p, const float *g, float *vel, float lr, float mu, float wd)
 {
     if (mu == 0) {
         for (size_t i = 0; i < n; i++)
-            p[i] -= lr * g[i];
+            p[i] -= lr * (g[i] + wd * p[i]);
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        vel[i] = mu * vel[i] - lr * g[i];
+        vel[i] = mu * vel[i] - lr * (g[i] + wd * p[i]);
         p[i] += vel[i];
     }
 }
 
 /* adam_scalar: m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
- *   p -= step * m / (sqrtf(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once
+ *   p = (p - decay*p) - step * m / (sqrtf(v) + eps), step = lr * sqrtf(bc2) / bc1 computed once
  *   (Keras' Adam: epsilon outside the bias correction); then avg = ema_scalar's
  *   average of the new p when avg is not NULL. */
 void adam_scalar(size_t n, float *p, const float *g, float *m, float *v, float *avg,
@@ -112,7 +112,7 @@ void adam_scalar(size_t n, float *p, const float *g, float *m, float *v, float *
     for (size_t i = 0; i < n; i++) {
         m[i] = a->beta1 * m[i] + (1.0f - a->beta1) * g[i];
         v[i] = a->beta2 * v[i] + (1.0f - a->beta2) * g[i] * g[i];
-        p[i] -= step * m[i] / (sqrtf(v[i]) + a->eps);
+        p[i] = (p[i] - a->decay * p[i]) - step * m[i] / (sqrtf(v[i]) + a->eps);
     }
     if (avg)
         ema_scalar(n, avg, p, a->ema);

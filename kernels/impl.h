@@ -59,7 +59,8 @@ void gemm_avx2_pack_t(int rows, int cols, const float *src, ptrdiff_t ld, float 
                                float *P, uint8_t *pred);                               \
     void xent_bwd_##impl(int B, int C, const float *P, const uint8_t *label,           \
                          float scale, float *dZ);                                      \
-    void sgd_##impl(size_t n, float *p, const float *g, float *vel, float lr, float mu); \
+    void sgd_##impl(size_t n, float *p, const float *g, float *vel, float lr, float mu,   \
+                    float wd);                                                         \
     void adam_##impl(size_t n, float *p, const float *g, float *m, float *v,           \
                      float *avg, const adam_params *a);                                \
     void ema_##impl(size_t n, float *avg, const float *p, float mu);                   \

@@ -83,6 +83,7 @@ typedef struct {
     float lr, beta1, beta2, eps;
     float bias_corr1, bias_corr2; /* 1 - beta1^t, 1 - beta2^t for step t >= 1 */
     float ema;                    /* mu of the weight average, when adam is given one */
+    float decay;                  /* lr * weight decay (AdamW's decoupled decay); 0 is off */
 } adam_params;
 
 typedef struct {
@@ -106,12 +107,15 @@ typedef struct {
     /* dZ = scale * (P - onehot(label)).  P and dZ are B x C, contiguous; may alias. */
     void (*xent_bwd)(int B, int C, const float *P, const uint8_t *label, float scale,
                      float *dZ);
-    /* SGD with momentum mu (mu == 0: plain SGD, vel unused):
-     *   vel = mu*vel - lr*g;  p += vel          (Keras' SGD(momentum=mu)) */
-    void (*sgd)(size_t n, float *p, const float *g, float *vel, float lr, float mu);
+    /* SGD with momentum mu (mu == 0: plain SGD, vel unused) and L2 weight decay
+     * wd (coupled: its gradient wd*p joins g; wd == 0 leaves g's bits):
+     *   g' = g + wd*p;  vel = mu*vel - lr*g';  p += vel   (Keras' SGD(momentum=mu)) */
+    void (*sgd)(size_t n, float *p, const float *g, float *vel, float lr, float mu, float wd);
     /* Adam (Kingma & Ba, in the form Keras uses, epsilon outside the correction):
      *   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
-     *   p -= lr * sqrt(bc2)/bc1 * m / (sqrt(v) + eps)
+     *   p = (p - decay*p) - lr * sqrt(bc2)/bc1 * m / (sqrt(v) + eps)
+     * (decay = lr * weight decay, decoupled from the gradient as AdamW's, Loshchilov
+     * & Hutter 2019; decay == 0 leaves Adam's bits)
      * then, when avg is not NULL, avg = ema(avg, p, a->ema) as below on the new p,
      * in the same pass, while p is in registers: one pass over memory, not two. */
     void (*adam)(size_t n, float *p, const float *g, float *m, float *v, float *avg,

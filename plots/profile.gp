@@ -1,7 +1,7 @@
 # profile.gp: where a training step's time goes, one stacked bar per GEMM kernel,
 # thread count, model and batch, from the profile.csv that `./experiment train
 # --profile` or a sweep with train.profile = true writes (harness/profile.c): each
-# phase's share of the step (gather, forward GEMMs, backward GEMMs, activations
+# phase's share of the step (augment, gather, forward GEMMs, backward GEMMs, activations
 # and loss, optimizer, barriers, other), from its microseconds per step averaged
 # over the rows (repeats) that share a bar.  A bar's label carries the step's
 # microseconds and the GEMMs' mean % of the FMA peak: shares, not heights, so
@@ -24,7 +24,7 @@ out = ARGC >= 2 ? ARG2 : dir."/profile"
 # the step's mean microseconds, the GEMMs' mean % of the peak; the layers and
 # batch too when the file holds more than one model), then each phase's share
 # of the step in percent, in profile.csv's phase order.  Columns by name.
-phases = "gather fwd_gemm bwd_gemm act_loss optimizer sync other"
+phases = "augment gather fwd_gemm bwd_gemm act_loss optimizer sync other"
 awk_cols = "NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } "
 models = system("awk -F, '".awk_cols."{ m[$col[\"layers\"] \" batch \" $col[\"batch\"]] = 1 } END { for (k in m) { n++; last = k } print n == 1 ? last : \"\" }' ".file)
 table = "< awk -F, -v one_model='".(models eq "" ? 0 : 1)."' '".awk_cols." \

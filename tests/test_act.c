@@ -129,16 +129,16 @@ Test(act_scalar, xent_bwd_by_hand_and_aliased)
 Test(act_scalar, sgd_and_momentum_by_hand)
 {
     float p = 1, g = 0.5f;
-    sgd_scalar(1, &p, &g, NULL, 0.1f, 0.0f); /* p -= lr*g; vel unused */
+    sgd_scalar(1, &p, &g, NULL, 0.1f, 0.0f, 0.0f); /* p -= lr*g; vel unused */
     expect_near(p, 0.95, 2 * FLT_EPSILON, "plain SGD: p");
 
     float vel = 0.2f;
     p = 1;
-    sgd_scalar(1, &p, &g, &vel, 0.1f, 0.9f); /* vel = 0.9*0.2 - 0.1*0.5 */
+    sgd_scalar(1, &p, &g, &vel, 0.1f, 0.9f, 0.0f); /* vel = 0.9*0.2 - 0.1*0.5 */
     expect_near(vel, 0.13, 2 * FLT_EPSILON, "momentum step 1: vel");
     expect_near(p, 1.13, 2 * FLT_EPSILON, "momentum step 1: p");
     g = -1;
-    sgd_scalar(1, &p, &g, &vel, 0.1f, 0.9f); /* vel = 0.9*0.13 + 0.1 */
+    sgd_scalar(1, &p, &g, &vel, 0.1f, 0.9f, 0.0f); /* vel = 0.9*0.13 + 0.1 */
     expect_near(vel, 0.217, 4 * FLT_EPSILON, "momentum step 2: vel");
     expect_near(p, 1.347, 4 * FLT_EPSILON, "momentum step 2: p");
 }
@@ -326,19 +326,21 @@ ParameterizedTest(int *row, act, matches_scalar)
         float *v = fill(n, 0.01, false, &rng);
         for (size_t i = 0; i < n; i++)
             v[i] = fabsf(v[i]);
-        for (int momentum = 0; momentum < 2; momentum++) {
-            float mu = momentum ? 0.9f : 0.0f;
+        for (int variant = 0; variant < 4; variant++) { /* momentum, and L2 decay */
+            bool momentum = variant & 1;
+            float mu = momentum ? 0.9f : 0.0f, wd = variant & 2 ? 5e-3f : 0.0f;
             float *p_got = copy(p, n), *p_want = copy(p, n);
             float *vel_got = copy(vel, n), *vel_want = copy(vel, n);
-            k->sgd(n, p_got, g, vel_got, 0.01f, mu);
-            ref->sgd(n, p_want, g, vel_want, 0.01f, mu);
+            k->sgd(n, p_got, g, vel_got, 0.01f, mu, wd);
+            ref->sgd(n, p_want, g, vel_want, 0.01f, mu, wd);
             expect_close(k->name, momentum ? "sgd momentum vel" : "sgd vel", n, vel_got,
                          vel_want, 4 * FLT_EPSILON, FLT_MIN);
             expect_close(k->name, momentum ? "sgd momentum p" : "sgd p", n, p_got, p_want,
                          4 * FLT_EPSILON, 1e-9);
             free(p_got), free(p_want), free(vel_got), free(vel_want);
         }
-        adam_params a = {1e-3f, 0.9f, 0.999f, 1e-7f, 1 - 0.9f * 0.9f, 1 - 0.999f * 0.999f, 0.9f};
+        adam_params a = {1e-3f, 0.9f, 0.999f, 1e-7f, 1 - 0.9f * 0.9f, 1 - 0.999f * 0.999f, 0.9f,
+                         1e-5f};
         float *p_got = copy(p, n), *p_want = copy(p, n), *m_got = copy(m, n),
               *m_want = copy(m, n), *v_got = copy(v, n), *v_want = copy(v, n);
         float *avg_got = copy(vel, n), *avg_want = copy(vel, n);

@@ -385,13 +385,13 @@ ParameterizedTest(int *row, act_simd, optimizers_bitwise)
             for (size_t i = 0; i < all; i++)
                 s2[i] = fabsf(s2[i]);
             char what[64];
-            for (int momentum = 0; momentum < 2; momentum++) {
-                float mu = momentum ? 0.9f : 0.0f;
+            for (int variant = 0; variant < 4; variant++) { /* momentum, and L2 decay */
+                float mu = variant & 1 ? 0.9f : 0.0f, wd = variant & 2 ? 5e-3f : 0.0f;
                 float *p_got = copy(p, all), *p_want = copy(p, all);
                 float *v_got = copy(s1, all), *v_want = copy(s1, all);
-                k->sgd(n, p_got + off, g + off, v_got + off, 0.01f, mu);
-                ref->sgd(n, p_want + off, g + off, v_want + off, 0.01f, mu);
-                snprintf(what, sizeof what, "sgd mu=%g n=%zu at +%zu: p", (double)mu, n, off);
+                k->sgd(n, p_got + off, g + off, v_got + off, 0.01f, mu, wd);
+                ref->sgd(n, p_want + off, g + off, v_want + off, 0.01f, mu, wd);
+                snprintf(what, sizeof what, "sgd mu=%g wd=%g n=%zu at +%zu: p", (double)mu, (double)wd, n, off);
                 expect_identical(k->name, what, all, p_got, p_want);
                 snprintf(what, sizeof what, "sgd mu=%g n=%zu at +%zu: vel", (double)mu, n, off);
                 expect_identical(k->name, what, all, v_got, v_want);
@@ -402,7 +402,7 @@ ParameterizedTest(int *row, act_simd, optimizers_bitwise)
             float *avg_got = copy(p, all), *avg_want = copy(p, all);
             for (int step = 1; step <= 3; step++) {
                 adam_params a = {1e-3f, 0.9f, 0.999f, 1e-7f, (float)(1 - pow(0.9, step)),
-                                 (float)(1 - pow(0.999, step)), 0.99f};
+                                 (float)(1 - pow(0.999, step)), 0.99f, step == 2 ? 1e-5f : 0.0f};
                 /* odd steps average inside adam's pass, even ones not: both must
                  * match the reference's adam followed by its own ema */
                 k->adam(n, p_got + off, g + off, m_got + off, v_got + off,

@@ -177,6 +177,29 @@ BAD(ini_layers_last_size, .ini = "[model]\nlayers = 784,8,9\n",
 BAD(ini_layers_not_a_list, .ini = "[model]\nlayers = 784,8,ten\n",
     .want = "cli.ini:14: model.layers: '784,8,ten' is not a comma-separated list of sizes")
 
+/* The research keys: ranges, lists, and the checks across keys, each blamed on
+ * the line of the key it names. */
+BAD(ini_dropout_rates_for_other_layers, .ini = "[train]\ndropout = 0.2,0.3\n",
+    .want = "cli.ini:14: train.dropout: 2 rates for 1 hidden layer (give one rate, or one per")
+BAD(ini_dropout_one, .ini = "[train]\ndropout = 1\n",
+    .want = "cli.ini:14: train.dropout: rate 1 is out of range (want 0..0.95)")
+BAD(ini_dropout_not_a_list, .ini = "[train]\ndropout = 0.2,x\n",
+    .want = "cli.ini:14: train.dropout: '0.2,x' is not a comma-separated list of rates")
+BAD(ini_early_stop_without_validation, .ini = "[data]\nval_split = 0\n[train]\nearly_stop = 3\n",
+    .want = "cli.ini:16: train.early_stop: 3 needs a validation set (data.val_split > 0)")
+BAD(ini_target_acc_without_validation, .ini = "[data]\nval_split = 0\n[train]\ntarget_acc = 0.9\n",
+    .want = "cli.ini:16: train.target_acc: 0.9 needs a validation set")
+BAD(ini_lr_min_above_lr, .ini = "[train]\nschedule = cosine\nlr_min = 0.5\n",
+    .want = "cli.ini:15: train.lr_min: 0.5 is above train.lr 0.001")
+BAD(ini_warmup_past_the_epochs, .ini = "[train]\nwarmup_epochs = 1\n",
+    .want = "cli.ini:14: train.warmup_epochs: 1 leaves no epoch after it (train.epochs is 1)")
+BAD(ini_unknown_schedule, .ini = "[train]\nschedule = linear\n",
+    .want = "cli.ini:14: train.schedule: unknown value 'linear' (choose from: constant step cosine onecycle)")
+BAD(ini_unknown_augment, .ini = "[data]\naugment = mixup\n",
+    .want = "cli.ini:14: data.augment: unknown value 'mixup'")
+BAD(ini_elastic_sigma_zero, .ini = "[data]\nelastic_sigma = 0\n",
+    .want = "cli.ini:14: data.elastic_sigma: 0 is out of range (want (0, 16])")
+
 /* The layers are the default 784,128,64,10: the message names the file alone. */
 static void ini_default_layers_10x10(void) {
     static const char ini[] = "[experiment]\nname = t\n[data]\ndir = data\n[train]\nepochs = 1\n";

@@ -181,7 +181,7 @@ Test(mlp, trainer_spans_cover_every_row) {
         train_opts o = {.epochs = 1, .batch = N, .rng = &r, .opt = opt};
         epoch_stats hist[1];
         char err[256];
-        cr_assert_eq(train_fit(&fit, all, (data_view){0}, &o, hist, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(train_fit(&fit, all, (data_view){0}, &o, hist, NULL, err, sizeof err), 0, "%s", err);
         /* the batch's row order does not change the mean gradient beyond rounding */
         double loss = mlp_forward(&ref, X, full, y, N);
         mlp_backward(&ref, X, full, y, N);
@@ -276,7 +276,7 @@ static double train_synthetic(kernel_set k, int epochs, epoch_stats *hist, doubl
     data_view train = {.n = 192, .d = SYN_D, .x = x, .y = y};
     data_view val = {.n = 64, .d = SYN_D, .x = x + 192 * SYN_D, .y = y + 192};
     char err[256];
-    cr_assert_eq(train_fit(&m, train, val, &o, hist, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(train_fit(&m, train, val, &o, hist, NULL, err, sizeof err), 0, "%s", err);
     eval_result res;
     train_evaluate(&m, val, &res, NULL);
     *test_acc = res.acc;
@@ -411,7 +411,7 @@ Test(mlp, divergence_is_reported) {
     train_opts o = {.epochs = 1, .batch = 16, .rng = &r, .opt = {.kind = OPT_SGD, .lr = 1e30f}};
     epoch_stats hist[1];
     char err[256];
-    cr_assert_eq(train_fit(&m, (data_view){.n = SYN_N, .d = SYN_D, .x = x, .y = y}, (data_view){0}, &o, hist, err,
+    cr_assert_eq(train_fit(&m, (data_view){.n = SYN_N, .d = SYN_D, .x = x, .y = y}, (data_view){0}, &o, hist, NULL, err,
                            sizeof err), 1);
     cr_assert(strstr(err, "diverged"), "%s", err);
     mlp_free(&m);

@@ -6,8 +6,9 @@
  * skipped, saying why).  And `omp`, which splits C among threads and never K,
  * trains to the same bits on 1 to 4 threads.  The data set is synthetic and in
  * memory; layer widths and batch sizes leave partial vectors, tiles and batches.
- * Two configurations: Adam with weight averaging, and SGD with momentum, so that
- * every update kernel runs. */
+ * Three configurations: Adam with weight averaging, SGD with momentum, so that
+ * every update kernel runs, and Adam with every regularizer, a schedule and
+ * augmentation (their masks, clips and draws must not depend on the threads). */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <math.h>
@@ -21,6 +22,8 @@ enum { ROWS = 8, COLS = 9, N_TRAIN = 500, N_TEST = 300, EPOCHS = 2, THREADS = 2 
 static const char *const CONFIGS[] = {
     "train.optimizer=adam train.lr=0.003 train.ema=0.9",
     "train.optimizer=momentum train.lr=0.05 train.momentum=0.9",
+    "train.optimizer=adam train.lr=0.003 train.dropout=0.3,0.2 train.max_norm=0.5 "
+    "train.weight_decay=0.01 train.schedule=onecycle data.augment=affine",
 };
 #define N_CONFIGS (sizeof CONFIGS / sizeof *CONFIGS)
 
@@ -289,5 +292,68 @@ Test(repro, profile_phases_add_up_to_the_training_time, .timeout = 60) {
     cr_assert(r.prof.bytes[MLP_PH_OPT] > 0 && r.prof.flops[MLP_PH_OPT] == 0, "optimizer counts bytes only");
     run_result_free(&r);
     mlp_free(&m);
+    synthetic_free(&d);
+}
+
+/* Whether two runs ended with the same weights, bit for bit. */
+static bool same_weights(const outcome *x, const outcome *y) {
+    return x->n_params == y->n_params &&
+           !memcmp(x->params, y->params, x->n_params * sizeof *x->params);
+}
+
+/* Dropout at rate 0 and an augmentation that moves nothing (affine with no
+ * shift, turn or change of size) train to the bits of neither; dropout 0.5 and
+ * a shift of one pixel do not. */
+Test(repro, zero_dropout_and_identity_augmentation_change_no_bit, .timeout = 60) {
+    char why[256];
+    const gemm_kernel *g = gemm_select("auto", why, sizeof why);
+    const act_kernel *a = act_select("auto", why, sizeof why);
+    cr_assert(g && a, "%s", why);
+    run_data d = synthetic();
+    outcome plain, same, other;
+    train_once(&d, g, a, THREADS, CONFIGS[0], &plain);
+    train_once(&d, g, a, THREADS, "train.optimizer=adam train.lr=0.003 train.ema=0.9 "
+               "train.dropout=0,0 data.augment=affine data.shift=0 data.rotate=0 data.scale=0", &same);
+    assert_same(&plain, &same, "dropout 0 and the identity augmentation differ from neither");
+    train_once(&d, g, a, THREADS, "train.optimizer=adam train.lr=0.003 train.ema=0.9 train.dropout=0.5", &other);
+    cr_assert(!same_weights(&plain, &other), "dropout 0.5 changed nothing");
+    outcome_free(&other);
+    train_once(&d, g, a, THREADS, "train.optimizer=adam train.lr=0.003 train.ema=0.9 "
+               "data.augment=affine data.shift=1 data.rotate=0 data.scale=0", &other);
+    cr_assert(!same_weights(&plain, &other), "a shift of one pixel changed nothing");
+    outcome_free(&other);
+    outcome_free(&same);
+    outcome_free(&plain);
+    synthetic_free(&d);
+}
+
+/* train.early_stop: a run that stops early ends with exactly the weights that a
+ * run of just its kept epochs ends with (the same shuffles and steps up to it). */
+Test(repro, early_stop_keeps_the_best_epochs_weights, .timeout = 60) {
+    char why[256], config[256];
+    const gemm_kernel *g = gemm_select("auto", why, sizeof why);
+    const act_kernel *a = act_select("auto", why, sizeof why);
+    cr_assert(g && a, "%s", why);
+    run_data d = synthetic();
+    /* a rate high enough that the validation loss turns up within 12 epochs */
+    static const char *const base = "train.optimizer=adam train.lr=0.02 train.ema=0.5";
+    outcome stopped, kept;
+    snprintf(config, sizeof config, "%s train.epochs=12 train.early_stop=2", base);
+    train_once(&d, g, a, THREADS, config, &stopped);
+    const int k = stopped.r.epoch_kept;
+    cr_assert(k >= 1 && stopped.r.epochs == k + 2 && stopped.r.epochs < 12,
+              "kept epoch %d of %d run (want an early stop two epochs after the best)", k,
+              stopped.r.epochs);
+    for (int e = 0; e < stopped.r.epochs; e++)
+        cr_assert(e + 1 == k || stopped.r.hist[e].val_loss >= stopped.r.hist[k - 1].val_loss,
+                  "epoch %d's val_loss %g is below the kept epoch %d's %g", e + 1,
+                  stopped.r.hist[e].val_loss, k, stopped.r.hist[k - 1].val_loss);
+    snprintf(config, sizeof config, "%s train.epochs=%d", base, k);
+    train_once(&d, g, a, THREADS, config, &kept);
+    cr_assert(same_weights(&stopped, &kept), "early stopping at epoch %d did not keep its weights", k);
+    cr_assert(same_bits(stopped.r.test.loss, kept.r.test.loss), "test loss %a vs %a",
+              stopped.r.test.loss, kept.r.test.loss);
+    outcome_free(&kept);
+    outcome_free(&stopped);
     synthetic_free(&d);
 }

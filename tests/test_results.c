@@ -45,7 +45,7 @@ static int try_append_run(const char *where, int k, run_status status, const cha
     cfg c;
     cfg_defaults(&c);
     c.epochs = 2;
-    epoch_stats hist[2] = {{1, 0.5, 0.8, 0.4, 0.85, 1.0, 0.9}, {2, 0.3, 0.9, 0.3, 0.9, 1.0, 0.9}};
+    epoch_stats hist[2] = {{1, 0.5, 0.8, 0.4, 0.85, 0.001, 1.0, 0.9}, {2, 0.3, 0.9, 0.3, 0.9, 0.001, 1.0, 0.9}};
     run_result r = {.status = status, .epochs = status == RUN_DIVERGED ? 1 : 2, .hist = hist,
                     .test = {.n = 100, .loss = 0.3, .acc = 0.9}, .train_seconds = 2,
                     .samples_per_second = 100, .gemm = "naive", .act = "scalar", .threads = 1};
@@ -84,7 +84,7 @@ Test(results, resume_repairs_every_interruption_point) {
     append_run(scratch_dir, 2, RUN_DIVERGED, "s");
     append_run(scratch_dir, 3, RUN_FAILED, "s");
     /* Killed after run 4's epoch rows, before its runs.csv row. */
-    append_text("epochs.csv", "run4,1,0.5,0.8,0.4,0.85,1.0,train.lr=0.4\n");
+    append_text("epochs.csv", "run4,1,0.5,0.8,0.4,0.85,1.0,0.001,train.lr=0.4\n");
     /* Killed in the middle of a line, in both files. */
     append_text("epochs.csv", "run5,1,0.5,0.");
     append_text("runs.csv", "run5,s,5,0,train.lr");
