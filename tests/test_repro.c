@@ -106,6 +106,14 @@ static void train_once(const run_data *d, const gemm_kernel *g, const act_kernel
     kernels_set_threads(0);
 }
 
+/* The kernels `auto` picks on this CPU. */
+static void auto_kernels(const gemm_kernel **g, const act_kernel **a) {
+    char why[256];
+    *g = gemm_select("auto", why, sizeof why);
+    *a = act_select("auto", why, sizeof why);
+    cr_assert(*g && *a, "%s", why);
+}
+
 static void outcome_free(outcome *o) {
     run_result_free(&o->r);
     free(o->params);
@@ -253,10 +261,10 @@ Test(repro, bytes_and_floats_train_alike, .timeout = 60) {
  * phases add up to the epochs' training time (within 5%: the loop's own clock
  * reads sit between them); the GEMM phases count the flops of every layer. */
 Test(repro, profile_phases_add_up_to_the_training_time, .timeout = 60) {
-    char why[256], err[512];
-    const gemm_kernel *g = gemm_select("auto", why, sizeof why);
-    const act_kernel *a = act_select("auto", why, sizeof why);
-    cr_assert(g && a, "%s", why);
+    char err[512];
+    const gemm_kernel *g;
+    const act_kernel *a;
+    auto_kernels(&g, &a);
     run_data d = synthetic();
     cfg c;
     cfg_defaults(&c);
@@ -305,10 +313,9 @@ static bool same_weights(const outcome *x, const outcome *y) {
  * shift, turn or change of size) train to the bits of neither; dropout 0.5 and
  * a shift of one pixel do not. */
 Test(repro, zero_dropout_and_identity_augmentation_change_no_bit, .timeout = 60) {
-    char why[256];
-    const gemm_kernel *g = gemm_select("auto", why, sizeof why);
-    const act_kernel *a = act_select("auto", why, sizeof why);
-    cr_assert(g && a, "%s", why);
+    const gemm_kernel *g;
+    const act_kernel *a;
+    auto_kernels(&g, &a);
     run_data d = synthetic();
     outcome plain, same, other;
     train_once(&d, g, a, THREADS, CONFIGS[0], &plain);
@@ -330,10 +337,10 @@ Test(repro, zero_dropout_and_identity_augmentation_change_no_bit, .timeout = 60)
 /* train.early_stop: a run that stops early ends with exactly the weights that a
  * run of just its kept epochs ends with (the same shuffles and steps up to it). */
 Test(repro, early_stop_keeps_the_best_epochs_weights, .timeout = 60) {
-    char why[256], config[256];
-    const gemm_kernel *g = gemm_select("auto", why, sizeof why);
-    const act_kernel *a = act_select("auto", why, sizeof why);
-    cr_assert(g && a, "%s", why);
+    char config[256];
+    const gemm_kernel *g;
+    const act_kernel *a;
+    auto_kernels(&g, &a);
     run_data d = synthetic();
     /* a rate high enough that the validation loss turns up within 12 epochs */
     static const char *const base = "train.optimizer=adam train.lr=0.02 train.ema=0.5";
