@@ -37,7 +37,7 @@ ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) $(CMD_OBJS)
 EXPERIMENT ?= experiments/mnist.ini
 ARGS       ?=
 
-.PHONY: all deps data data-fashion train test bench bench-quick plots debug memcheck fuzz clean help FORCE
+.PHONY: all deps data data-fashion train compare test bench bench-quick plots debug memcheck fuzz clean help FORCE
 .DEFAULT_GOAL := all
 
 all: experiment
@@ -45,6 +45,8 @@ all: experiment
 help:
 	@echo 'make train        deps, data and build, then ./experiment train $$(EXPERIMENT) $$(ARGS)'
 	@echo 'make test         deps and build, then the Criterion suite (SANITIZE=1, NO_OMP=1 work)'
+	@echo 'make compare      deps, data and build, then the same trainings here and in PyTorch (installs'
+	@echo '                  python3-torch), one after the other: results/compare/compare.csv, a table'
 	@echo 'make bench        deps and build, then ./bench on every kernel and shape (BENCH_REPS=5,'
 	@echo '                  < 10 min): results/bench/gemm.json, gemm, act, mem, step.csv, tables, plots'
 	@echo 'make bench-quick  one size per family, one short pass (< 1 min, CI): results/bench/quick/'
@@ -60,6 +62,7 @@ help:
 	@echo '                  for FUZZ_SECONDS=60 seconds; fails on any crash, leak or sanitizer report'
 	@echo 'make clean        remove build/ and the linked binaries'
 	@echo 'Variables: OPT=-O2 CFLAGS= V=1 NO_OMP=1 SANITIZE=1 EXPERIMENT=... ARGS=... FUZZ_SECONDS=60'
+	@echo 'Compare: COMPARE_NETS="seed wide" COMPARE_THREADS="1 $(shell nproc)" COMPARE_EPOCHS= (3 seed, 2 wide)'
 	@echo 'Benchmark: BENCH_THREADS= BENCH_CPUS= BENCH_REPS=5 BENCH_MIN_TIME=0.05 BENCH_SKYLAKEX=0|1 BENCH_ARGS='
 
 deps:
@@ -74,6 +77,20 @@ data-fashion:
 train: deps data
 	$(Q)$(MAKE) --no-print-directory all
 	./experiment train $(EXPERIMENT) $(ARGS)
+
+# The same trainings in this harness and in PyTorch, one after the other
+# (harness/tools/compare.sh): COMPARE_NETS (seed: 784-128-64-10 batch 32; wide:
+# 784-1024-1024-10 batch 128), COMPARE_THREADS, COMPARE_EPOCHS (both networks;
+# empty: 3 for seed, 2 for wide) shorten it.
+COMPARE_NETS    ?= seed wide
+COMPARE_THREADS ?= 1 $(shell nproc)
+COMPARE_EPOCHS  ?=
+
+compare: deps data
+	$(Q)sh harness/tools/deps.sh python3-torch
+	$(Q)$(MAKE) --no-print-directory all
+	COMPARE_NETS='$(COMPARE_NETS)' COMPARE_THREADS='$(COMPARE_THREADS)' \
+	    COMPARE_EPOCHS='$(COMPARE_EPOCHS)' sh harness/tools/compare.sh
 
 test: deps
 	$(Q)sh harness/tools/include-cycles.sh
@@ -223,6 +240,10 @@ plots:
 	        echo "  PLOT  $$d/curves $$d/final"; \
 	        $(PLOT) plots/sweep-curves.gp $$d/epochs.csv $$d/curves && \
 	        $(PLOT) plots/final.gp $$d/summary.csv $$d/final || exit 1; \
+	        if awk -F, 'NR==1{for(i=1;i<=NF;i++)if($$i=="val_acc")c=i} NR>1&&c&&$$c!="NaN"{f=1;exit} END{exit !f}' $$d/epochs.csv; then \
+	            echo "  PLOT  $$d/time-to-acc"; \
+	            $(PLOT) plots/time-to-acc.gp $$d/epochs.csv $$d/time-to-acc || exit 1; \
+	        else echo "  SKIP  $$d/time-to-acc: no validation accuracy (data.val_split = 0)"; fi; \
 	        if grep -q ',naive,' $$d/runs.csv; then \
 	            echo "  PLOT  $$d/e2e-speedup"; \
 	            $(PLOT) plots/e2e-speedup.gp $$d/summary.csv $$d/e2e-speedup || exit 1; \

@@ -32,7 +32,7 @@ n = n - 1
 item(s, k) = k == 1 ? s[1:strstrt(s, "|") - 1] : item(s[strstrt(s, "|") + 1:], k - 1)
 serie(k) = item(series[2:], k)
 name(k) = serie(k) eq "" ? "" : ", ".serie(k)
-categorical = strstrt(" model.layers train.optimizer kernels.gemm kernels.activation data.dataset data.dir ", " ".key." ") > 0
+categorical = strstrt(" model.layers train.optimizer train.schedule kernels.gemm kernels.activation data.dataset data.dir data.augment ", " ".key." ") > 0
 # A category's position: points run through the series fastest (the grid order).
 xpos(x) = categorical ? floor(column("point") / n) : real(x)
 units = key eq "train.lr" ? " (log scale)" : key eq "train.batch" ? " (images per step, log scale)" : ""
