@@ -45,7 +45,7 @@ struct act_operands {
  *   adam(n, p=x, g=y, m=z, v=w)            ema(n, avg=x, p=y) */
 void act_call(const act_kernel &k, act_func f, act_operands &a)
 {
-    static const adam_params adam = {1e-3f, 0.9f, 0.999f, 1e-7f, 0.1f, 0.001f, 0.0f};
+    static const adam_params adam = {1e-3f, 0.9f, 0.999f, 1e-7f, 0.1f, 0.001f, 0.0f, 0.0f};
     switch (f) {
     case act_func::bias_act:
         k.bias_act(a.B, a.N, a.vec.get(), true, a.x.get(), a.N);
