@@ -109,15 +109,15 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
                     .prof = c->profile ? &r->prof : NULL,
                     .pick = c->threads == 0 && pick.all > 1 ? &pick : NULL,
                     .early_stop = c->early_stop};
+    /* constant without a warm-up gives (float)lr at every step: opt.lr's bits */
     const schedule sched = schedule_from_cfg(c);
-    if (strcmp(c->schedule, "constant") || c->warmup_epochs > 0) o.sched = &sched;
+    o.sched = &sched;
     augment aug;
     if (augment_init(&aug, c, d->train.rows, d->train.cols)) o.aug = &aug;
     double t0 = now_seconds();
     int diverged = train_fit(m, tr, val, &o, r->hist, &r->epoch_kept, r->why, sizeof r->why);
     r->train_seconds = now_seconds() - t0;
-    if (o.aug) augment_free(&aug);
-
+    augment_free(&aug); /* augment_init zeroed it when it said no */
     r->threads = mlp_team_size(m);
     r->picked = pick.picked;
     memcpy(r->pick_us, pick.us, sizeof r->pick_us);
