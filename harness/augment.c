@@ -7,7 +7,7 @@
 
 enum { PAD = 2 }; /* the zero border of the padded source */
 
-bool augment_init(augment *a, const cfg *c, int rows, int cols) {
+bool augment_init(augment *a, const cfg *c, int rows, int cols, const act_kernel *ak) {
     memset(a, 0, sizeof *a);
     if (!strcmp(c->augment, "none")) return false;
     a->elastic = !strcmp(c->augment, "elastic");
@@ -18,7 +18,7 @@ bool augment_init(augment *a, const cfg *c, int rows, int cols) {
     a->scale = (float)c->scale;
     a->alpha = (float)c->elastic_alpha;
     a->sigma = (float)c->elastic_sigma;
-    a->padded = xcalloc((size_t)(rows + 2 * PAD) * (size_t)(cols + 2 * PAD), sizeof *a->padded);
+    a->ak = ak;
     if (a->elastic) a->bank = xmalloc((size_t)AUGMENT_BANK * 2 * (size_t)rows * (size_t)cols * sizeof *a->bank);
     rng_seed(&a->rng, c->seed ^ 0xa0a0a0a0a0a0a0a0ull);
     return true;
@@ -26,7 +26,6 @@ bool augment_init(augment *a, const cfg *c, int rows, int cols) {
 
 void augment_free(augment *a) {
     free(a->bank);
-    free(a->padded);
     memset(a, 0, sizeof *a);
 }
 
@@ -87,56 +86,41 @@ augment_draw augment_next(augment *a) {
     return d;
 }
 
-void augment_image(augment *a, const float *x, float *out) {
-    const augment_draw d = augment_next(a);
-    augment_warp(a, &d, x, out);
-}
-
-void augment_warp(augment *a, const augment_draw *d, const float *x, float *out) {
-    const int R = a->rows, C = a->cols, W = C + 2 * PAD;
-    for (int i = 0; i < R; i++) memcpy(a->padded + (size_t)(i + PAD) * W + PAD, x + (size_t)i * C, (size_t)C * sizeof *x);
-    /* the source of output pixel p: c + R(-theta) (p - c) / size - t */
-    const float s = 1 / d->size, cy = (R - 1) / 2.0f, cx = (C - 1) / 2.0f;
-    const float r00 = s * cosf(d->theta), r01 = s * sinf(d->theta), r10 = -r01, r11 = r00;
-    const float *fy = NULL, *fx = NULL;
-    const unsigned sym = d->field % 16;
-    const float alpha = sym & 8 ? -a->alpha : a->alpha;
-    if (a->elastic) {
-        fy = a->bank + (size_t)(d->field / 16 % AUGMENT_BANK) * 2 * (size_t)(R * C);
-        fx = fy + R * C;
-    }
+/* The field under the draw's symmetry, scaled by -1 where it flips an axis, into
+ * fy, fx (rows x cols): the warp kernels then read it in order. */
+static void field_under(const augment *a, unsigned field, float *fy, float *fx) {
+    const int R = a->rows, C = a->cols, n = R * C;
+    const unsigned sym = field % 16;
+    const float *by = a->bank + (size_t)(field / 16 % AUGMENT_BANK) * 2 * (size_t)n, *bx = by + n;
+    const bool turn = sym & 4 && R == C;
     for (int i = 0; i < R; i++)
         for (int j = 0; j < C; j++) {
-            const float v = (float)i - cy, u = (float)j - cx;
-            float y = cy + r10 * u + r11 * v - d->ty, xx = cx + r00 * u + r01 * v - d->tx;
-            if (fy) { /* the bank's field under symmetry sym: flips of i, j, a transpose */
-                int ii = sym & 1 ? R - 1 - i : i, jj = sym & 2 ? C - 1 - j : j;
-                if (sym & 4 && R == C) {
-                    const int t = ii;
-                    ii = jj;
-                    jj = t;
-                }
-                float dy = fy[ii * C + jj], dx = fx[ii * C + jj];
-                if (sym & 4 && R == C) {
-                    const float t = dy;
-                    dy = dx;
-                    dx = t;
-                }
-                y += alpha * (sym & 1 ? -dy : dy);
-                xx += alpha * (sym & 2 ? -dx : dx);
-            }
-            /* past the border every neighbour is zero: clamp into it, in the
-             * padded image's coordinates, where truncation is floor (x >= 0.5);
-             * ternaries and a cast, which x86-64's baseline inlines (floorf and
-             * fminf are calls there) */
-            y += PAD;
-            xx += PAD;
-            y = y < 0.5f ? 0.5f : y > R + PAD + 0.5f ? R + PAD + 0.5f : y;
-            xx = xx < 0.5f ? 0.5f : xx > C + PAD + 0.5f ? C + PAD + 0.5f : xx;
-            const int y0 = (int)y, x0 = (int)xx;
-            const float wy = y - (float)y0, wx = xx - (float)x0;
-            const float *p = a->padded + (size_t)y0 * W + x0;
-            const float top = p[0] + wx * (p[1] - p[0]), bot = p[W] + wx * (p[W + 1] - p[W]);
-            out[i * C + j] = top + wy * (bot - top);
+            const int ii = sym & 1 ? R - 1 - i : i, jj = sym & 2 ? C - 1 - j : j;
+            const int at = turn ? jj * C + ii : ii * C + jj;
+            const float dy = turn ? bx[at] : by[at], dx = turn ? by[at] : bx[at];
+            fy[i * C + j] = sym & 1 ? -dy : dy;
+            fx[i * C + j] = sym & 2 ? -dx : dx;
         }
+}
+
+size_t augment_scratch_floats(const augment *a) {
+    return (size_t)(a->rows + 2 * PAD) * (size_t)(a->cols + 2 * PAD) + 2 * (size_t)a->rows * (size_t)a->cols;
+}
+
+void augment_warp(const augment *a, const augment_draw *d, const float *x, float *out, float *scratch) {
+    const int R = a->rows, C = a->cols, W = C + 2 * PAD;
+    float *padded = scratch, *fy = padded + (size_t)(R + 2 * PAD) * W, *fx = fy + R * C;
+    for (int i = 0; i < R; i++) memcpy(padded + (size_t)(i + PAD) * W + PAD, x + (size_t)i * C, (size_t)C * sizeof *x);
+    /* the source of output pixel p: c + R(-theta) (p - c) / size - t */
+    const float s = 1 / d->size, r01 = s * sinf(d->theta);
+    warp_params w = {.rows = R, .cols = C, .pad = PAD, .cy = (R - 1) / 2.0f, .cx = (C - 1) / 2.0f,
+                     .r00 = s * cosf(d->theta), .r01 = r01, .r10 = -r01, .ty = d->ty, .tx = d->tx};
+    w.r11 = w.r00;
+    if (a->elastic) {
+        field_under(a, d->field, fy, fx);
+        w.alpha = d->field % 16 & 8 ? -a->alpha : a->alpha;
+        w.fy = fy;
+        w.fx = fx;
+    }
+    a->ak->warp(&w, padded, out);
 }

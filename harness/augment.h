@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "kernels.h"
 #include "util.h"
 
 #define AUGMENT_BANK 256
@@ -35,13 +36,14 @@ typedef struct {
     float shift, rotate, scale; /* rotate in radians */
     float alpha, sigma;
     float *bank;                /* (AUGMENT_BANK, 2, rows, cols): dy then dx, unscaled */
-    float *padded;              /* (rows + 4, cols + 4): one source image with a zero border */
+    const act_kernel *ak;       /* its warp */
     rng_state rng;
 } augment;
 
-/* For c's [data] keys and images of rows x cols; false (nothing allocated) when
- * data.augment is none.  The elastic field needs square images. */
-bool augment_init(augment *a, const cfg *c, int rows, int cols);
+/* For c's [data] keys and images of rows x cols, warped by ak's kernel; false
+ * (nothing allocated) when data.augment is none.  The elastic field needs square
+ * images. */
+bool augment_init(augment *a, const cfg *c, int rows, int cols, const act_kernel *ak);
 void augment_free(augment *a);
 
 /* Draws a new bank of fields (elastic only): at the start of each epoch. */
@@ -56,13 +58,16 @@ typedef struct {
     uint32_t field;
 } augment_draw;
 
-/* The next image's draw. */
+/* The next image's draw.  The draws are taken one after another, in the order
+ * of the images; the warps that use them may then run on any threads. */
 augment_draw augment_next(augment *a);
 
-/* out (rows * cols floats) = image x (rows * cols floats) distorted by d. */
-void augment_warp(augment *a, const augment_draw *d, const float *x, float *out);
+/* Floats of scratch one augment_warp needs, zeroed once before its first use
+ * (it keeps the source's zero border there); one per thread. */
+size_t augment_scratch_floats(const augment *a);
 
-/* augment_warp with the next draw. */
-void augment_image(augment *a, const float *x, float *out);
+/* out (rows * cols floats) = image x (rows * cols floats) distorted by d, with
+ * the act set's warp kernel; reads a, so any number may run at once. */
+void augment_warp(const augment *a, const augment_draw *d, const float *x, float *out, float *scratch);
 
 #endif

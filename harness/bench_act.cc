@@ -11,10 +11,13 @@ namespace bench {
 
 namespace {
 
-enum class act_func { bias_act, relu_bwd, bias_grad, softmax_xent, xent_bwd, sgd, adam, ema };
+constexpr int WARP_PAD = 2; /* the augmentation's border (harness/augment.c) */
+
+enum class act_func { bias_act, relu_bwd, bias_grad, softmax_xent, xent_bwd, sgd, adam, ema, warp };
 
 /* The operands of one act_func call: B x N for the row-wise functions (N = C
- * for the softmax pair), n = B*N; a flat vector of n for the optimizers (B = 1). */
+ * for the softmax pair), n = B*N; a flat vector of n for the optimizers (B = 1);
+ * for warp, the source image with its border of WARP_PAD pixels. */
 struct act_operands {
     int B, N;
     size_t n;
@@ -42,7 +45,9 @@ struct act_operands {
  *   bias_act(B, N, bias=vec, relu, Y=x)    relu_bwd(n, Y=x, dY=y)
  *   bias_grad(B, N, dY=x, db=vec)          softmax_xent(B, C=N, Z=x, label, P=y, pred)
  *   xent_bwd(B, C=N, P=x, label, dZ=y)     sgd(n, p=x, g=y, vel=z)
- *   adam(n, p=x, g=y, m=z, v=w)            ema(n, avg=x, p=y) */
+ *   adam(n, p=x, g=y, m=z, v=w)            ema(n, avg=x, p=y)
+ *   warp(src=x, field y and z, out=w): a turn of 0.1 rad, a tenth larger, a
+ *     shift of (1.5, -0.7) and the field scaled by 3, as the augmentation draws */
 void act_call(const act_kernel &k, act_func f, act_operands &a)
 {
     static const adam_params adam = {1e-3f, 0.9f, 0.999f, 1e-7f, 0.1f, 0.001f, 0.0f, 0.0f};
@@ -71,7 +76,21 @@ void act_call(const act_kernel &k, act_func f, act_operands &a)
     case act_func::ema:
         k.ema(a.n, a.x.get(), a.y.get(), 0.999f);
         break;
+    case act_func::warp: {
+        const int rows = a.B - 2 * WARP_PAD, cols = a.N - 2 * WARP_PAD;
+        const float c = std::cos(0.1f) / 1.1f, s = std::sin(0.1f) / 1.1f;
+        const warp_params w = {rows, cols, WARP_PAD, (rows - 1) / 2.0f, (cols - 1) / 2.0f,
+                               c, s, -s, c, 1.5f, -0.7f, 3.0f, a.y.get(), a.z.get()};
+        k.warp(&w, a.x.get(), a.w.get());
+        break;
     }
+    }
+}
+
+/* Output elements of one call: the image's pixels for warp, else n. */
+double act_items(act_func f, const act_operands &a)
+{
+    return f == act_func::warp ? (double)(a.B - 2 * WARP_PAD) * (a.N - 2 * WARP_PAD) : (double)a.n;
 }
 
 /* Bytes one call reads plus writes (the roofline that matters for these). */
@@ -92,6 +111,8 @@ double act_bytes(act_func f, const act_operands &a)
         return fl * 5 * n;
     case act_func::ema:
         return fl * 3 * n;
+    case act_func::warp: /* the source, the field, the image */
+        return fl * (n + 3 * act_items(f, a));
     case act_func::adam:
         break;
     }
@@ -164,7 +185,7 @@ void bench_act(benchmark::State &st, const act_kernel &k, act_func f, int B, int
         benchmark::ClobberMemory();
     }
     st.SetBytesProcessed((int64_t)(act_bytes(f, a) * (double)st.iterations()));
-    st.SetItemsProcessed((int64_t)a.n * st.iterations());
+    st.SetItemsProcessed((int64_t)(act_items(f, a) * (double)st.iterations()));
 }
 
 size_t n_params(const std::vector<int> &net)
@@ -180,9 +201,11 @@ size_t n_params(const std::vector<int> &net)
 void register_act(bool quick)
 {
     /* Sizes per function, the first is the one --quick keeps: B x N for the
-     * row-wise ones (N = C for the softmax pair), n_params for the optimizers. */
+     * row-wise ones (N = C for the softmax pair), n_params for the optimizers,
+     * the padded MNIST image for warp. */
     const std::vector<std::vector<int64_t>> rows = {{32, 128}, {32, 10}, {256, 1024}};
     const std::vector<std::vector<int64_t>> logits = {{32, 10}, {256, 10}};
+    const std::vector<std::vector<int64_t>> image = {{28 + 2 * WARP_PAD, 28 + 2 * WARP_PAD}};
     std::vector<std::vector<int64_t>> params;
     for (const auto &net : NETS)
         params.push_back({(int64_t)n_params(net)});
@@ -199,6 +222,7 @@ void register_act(bool quick)
         {"sgd", act_func::sgd, params},
         {"adam", act_func::adam, params},
         {"ema", act_func::ema, params},
+        {"warp", act_func::warp, image},
     };
     size_t n;
     const act_kernel *t = act_table(&n);

@@ -113,7 +113,7 @@ void run_fit(const cfg *c, const run_data *d, mlp_model *m, rng_state *rng, batc
     const schedule sched = schedule_from_cfg(c);
     o.sched = &sched;
     augment aug;
-    if (augment_init(&aug, c, d->train.rows, d->train.cols)) o.aug = &aug;
+    if (augment_init(&aug, c, d->train.rows, d->train.cols, m->ak)) o.aug = &aug;
     double t0 = now_seconds();
     int diverged = train_fit(m, tr, val, &o, r->hist, &r->epoch_kept, r->why, sizeof r->why);
     r->train_seconds = now_seconds() - t0;

@@ -102,26 +102,48 @@ static void pick_after(mlp_model *m, train_pick *p, pick_clock *c, int step) {
     p->picked = true;
 }
 
-/* The augmented batch: B distorted images, their labels, and rows 0..B-1. */
+/* The augmented batch: B distorted images, their labels, rows 0..B-1, and the
+ * draws of its images. */
 typedef struct {
     float *x;
     uint8_t *y;
     int *rows;
+    augment_draw *draws;
 } aug_batch;
 
+/* Images [lo, hi) of a batch, warped on one thread with scratch of its own. */
+typedef struct {
+    const augment *aug;
+    const augment_draw *draws;
+    const float *x; /* the training images, d floats each */
+    size_t d;
+    const int *rows; /* which image each of the batch is */
+    float *out;      /* (B, d) */
+} warp_job;
+
+static void warp_range(size_t lo, size_t hi, void *ctx) {
+    const warp_job *j = ctx;
+    float *scratch = xcalloc(augment_scratch_floats(j->aug), sizeof *scratch);
+    for (size_t b = lo; b < hi; b++)
+        augment_warp(j->aug, &j->draws[b], j->x + (size_t)j->rows[b] * j->d, j->out + b * j->d, scratch);
+    free(scratch);
+}
+
 /* The batch of step `first` of order: the images in place, or (o->aug) their
- * distortions in ab. */
-static mlp_batch batch_at(const train_opts *o, data_view train, const int *order, int first,
-                          int B, bool last, aug_batch *ab) {
+ * distortions in ab: the draws in the images' order, then the warps split over
+ * the threads (16 images or more each), so the batch is the same for any count. */
+static mlp_batch batch_at(const mlp_model *m, const train_opts *o, data_view train, const int *order,
+                          int first, int B, bool last, aug_batch *ab) {
     const int n = train.n, next = first + B, n_next = n - next < o->batch ? n - next : o->batch;
     if (!o->aug)
         return (mlp_batch){train.x, train.y, train.d, order + first, train.px,
                            last ? NULL : order + next, n_next};
     for (int b = 0; b < B; b++) {
-        const size_t row = (size_t)order[first + b];
-        augment_image(o->aug, train.x + row * (size_t)train.d, ab->x + (size_t)b * (size_t)train.d);
-        ab->y[b] = train.y[row];
+        ab->draws[b] = augment_next(o->aug);
+        ab->y[b] = train.y[order[first + b]];
     }
+    warp_job job = {o->aug, ab->draws, train.x, (size_t)train.d, order + first, ab->x};
+    mlp_parallel_for(m, (size_t)B, 16, warp_range, &job);
     mlp_profile_mark(o->prof, MLP_PH_AUGMENT);
     return (mlp_batch){ab->x, ab->y, train.d, ab->rows, NULL, NULL, 0};
 }
@@ -158,6 +180,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
         ab.y = xmalloc((size_t)o->batch);
         ab.rows = xmalloc((size_t)o->batch * sizeof *ab.rows);
         for (int b = 0; b < o->batch; b++) ab.rows[b] = b;
+        ab.draws = xmalloc((size_t)o->batch * sizeof *ab.draws);
     }
     best_epoch best = {.loss = INFINITY};
     if (o->early_stop > 0) best.w = xmalloc(m->n_params * sizeof *best.w);
@@ -180,7 +203,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
         const bool picking = o->pick && pick.max > 0;
         for (int step = 0; step < steps; step++) {
             int first = step * o->batch, B = n - first < o->batch ? n - first : o->batch;
-            mlp_batch batch = batch_at(o, train, order, first, B, step + 1 == steps, &ab);
+            mlp_batch batch = batch_at(m, o, train, order, first, B, step + 1 == steps, &ab);
             if (o->sched) opt.lr = (float)schedule_lr(o->sched, epoch - 1, step, steps);
             if (picking) pick_before(m, o->pick, &pick, step);
             double loss = mlp_train_step(m, &batch, B, &opt, o->prof);
@@ -228,6 +251,7 @@ int train_fit(mlp_model *m, data_view train, data_view val, const train_opts *o,
     free(ab.x);
     free(ab.y);
     free(ab.rows);
+    free(ab.draws);
     free(order);
     return rc;
 }

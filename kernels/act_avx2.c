@@ -369,3 +369,52 @@ void pixels_avx2(size_t n, const uint8_t *src, float *dst)
         act_avx2_store(dst + i, len, _mm256_div_ps(_mm256_cvtepi32_ps(u), scale));
     }
 }
+
+/* warp_avx2: out = src warped by w (kernels.h's warp_params), 8 pixels of a row
+ *   per vector (the last in part), the four neighbours of each fetched by masked
+ *   gathers (masked lanes fetch nothing).  The coordinates take warp_scalar's
+ *   operations in its order, and max/min clamp as its ternaries do (the
+ *   coordinates are never NaN), so the result is bit-identical. */
+void warp_avx2(const warp_params *w, const float *src, float *out)
+{
+    const int R = w->rows, C = w->cols, ld = C + 2 * w->pad;
+    const __m256 cy = _mm256_set1_ps(w->cy), cx = _mm256_set1_ps(w->cx);
+    const __m256 r00 = _mm256_set1_ps(w->r00), r10 = _mm256_set1_ps(w->r10);
+    const __m256 ty = _mm256_set1_ps(w->ty), tx = _mm256_set1_ps(w->tx);
+    const __m256 alpha = _mm256_set1_ps(w->alpha), pad = _mm256_set1_ps((float)w->pad);
+    const __m256 lo = _mm256_set1_ps(0.5f), hi_y = _mm256_set1_ps((float)(R + w->pad) + 0.5f),
+                 hi_x = _mm256_set1_ps((float)(C + w->pad) + 0.5f);
+    const __m256i vld = _mm256_set1_epi32(ld), one = _mm256_set1_epi32(1);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int i = 0; i < R; i++) {
+        const float v = (float)i - w->cy;
+        const __m256 ry = _mm256_set1_ps(w->r11 * v), rx = _mm256_set1_ps(w->r01 * v);
+        for (int j = 0; j < C; j += 8) {
+            const int len = C - j < 8 ? C - j : 8;
+            const __m256 k = _mm256_castsi256_ps(act_avx2_mask(len));
+            const size_t at = (size_t)i * C + j;
+            const __m256 u = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j), lane)), cx);
+            __m256 y = _mm256_sub_ps(_mm256_add_ps(_mm256_add_ps(cy, _mm256_mul_ps(r10, u)), ry), ty);
+            __m256 x = _mm256_sub_ps(_mm256_add_ps(_mm256_add_ps(cx, _mm256_mul_ps(r00, u)), rx), tx);
+            if (w->fy) {
+                y = _mm256_add_ps(y, _mm256_mul_ps(alpha, act_avx2_load(w->fy + at, len)));
+                x = _mm256_add_ps(x, _mm256_mul_ps(alpha, act_avx2_load(w->fx + at, len)));
+            }
+            y = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(y, pad), lo), hi_y);
+            x = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(x, pad), lo), hi_x);
+            const __m256i y0 = _mm256_cvttps_epi32(y), x0 = _mm256_cvttps_epi32(x);
+            const __m256 wy = _mm256_sub_ps(y, _mm256_cvtepi32_ps(y0));
+            const __m256 wx = _mm256_sub_ps(x, _mm256_cvtepi32_ps(x0));
+            const __m256i at00 = _mm256_add_epi32(_mm256_mullo_epi32(y0, vld), x0);
+            const __m256i at10 = _mm256_add_epi32(at00, vld);
+            const __m256 zero = _mm256_setzero_ps();
+            const __m256 p00 = _mm256_mask_i32gather_ps(zero, src, at00, k, 4);
+            const __m256 p01 = _mm256_mask_i32gather_ps(zero, src, _mm256_add_epi32(at00, one), k, 4);
+            const __m256 p10 = _mm256_mask_i32gather_ps(zero, src, at10, k, 4);
+            const __m256 p11 = _mm256_mask_i32gather_ps(zero, src, _mm256_add_epi32(at10, one), k, 4);
+            const __m256 top = _mm256_add_ps(p00, _mm256_mul_ps(wx, _mm256_sub_ps(p01, p00)));
+            const __m256 bot = _mm256_add_ps(p10, _mm256_mul_ps(wx, _mm256_sub_ps(p11, p10)));
+            act_avx2_store(out + at, len, _mm256_add_ps(top, _mm256_mul_ps(wy, _mm256_sub_ps(bot, top))));
+        }
+    }
+}

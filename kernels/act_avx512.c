@@ -340,3 +340,51 @@ void pixels_avx512(size_t n, const uint8_t *src, float *dst)
         _mm512_mask_storeu_ps(dst + i, k, _mm512_div_ps(_mm512_cvtepi32_ps(u), scale));
     }
 }
+
+/* warp_avx512: out = src warped by w (kernels.h's warp_params), 16 pixels of a
+ *   row per vector (the last masked), the four neighbours of each fetched by
+ *   gathers (masked lanes fetch nothing).  The coordinates take warp_scalar's
+ *   operations in its order, and max/min clamp as its ternaries do (the
+ *   coordinates are never NaN), so the result is bit-identical. */
+void warp_avx512(const warp_params *w, const float *src, float *out)
+{
+    const int R = w->rows, C = w->cols, ld = C + 2 * w->pad;
+    const __m512 cy = _mm512_set1_ps(w->cy), cx = _mm512_set1_ps(w->cx);
+    const __m512 r00 = _mm512_set1_ps(w->r00), r10 = _mm512_set1_ps(w->r10);
+    const __m512 ty = _mm512_set1_ps(w->ty), tx = _mm512_set1_ps(w->tx);
+    const __m512 alpha = _mm512_set1_ps(w->alpha), pad = _mm512_set1_ps((float)w->pad);
+    const __m512 lo = _mm512_set1_ps(0.5f), hi_y = _mm512_set1_ps((float)(R + w->pad) + 0.5f),
+                 hi_x = _mm512_set1_ps((float)(C + w->pad) + 0.5f);
+    const __m512i vld = _mm512_set1_epi32(ld), one = _mm512_set1_epi32(1);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int i = 0; i < R; i++) {
+        const float v = (float)i - w->cy;
+        const __m512 ry = _mm512_set1_ps(w->r11 * v), rx = _mm512_set1_ps(w->r01 * v);
+        for (int j = 0; j < C; j += 16) {
+            const __mmask16 k = act_avx512_mask(C - j);
+            const size_t at = (size_t)i * C + j;
+            const __m512 u = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32(j), lane)), cx);
+            __m512 y = _mm512_sub_ps(_mm512_add_ps(_mm512_add_ps(cy, _mm512_mul_ps(r10, u)), ry), ty);
+            __m512 x = _mm512_sub_ps(_mm512_add_ps(_mm512_add_ps(cx, _mm512_mul_ps(r00, u)), rx), tx);
+            if (w->fy) {
+                y = _mm512_add_ps(y, _mm512_mul_ps(alpha, _mm512_maskz_loadu_ps(k, w->fy + at)));
+                x = _mm512_add_ps(x, _mm512_mul_ps(alpha, _mm512_maskz_loadu_ps(k, w->fx + at)));
+            }
+            y = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(y, pad), lo), hi_y);
+            x = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(x, pad), lo), hi_x);
+            const __m512i y0 = _mm512_cvttps_epi32(y), x0 = _mm512_cvttps_epi32(x);
+            const __m512 wy = _mm512_sub_ps(y, _mm512_cvtepi32_ps(y0));
+            const __m512 wx = _mm512_sub_ps(x, _mm512_cvtepi32_ps(x0));
+            const __m512i at00 = _mm512_add_epi32(_mm512_mullo_epi32(y0, vld), x0);
+            const __m512i at10 = _mm512_add_epi32(at00, vld);
+            const __m512 zero = _mm512_setzero_ps();
+            const __m512 p00 = _mm512_mask_i32gather_ps(zero, k, at00, src, 4);
+            const __m512 p01 = _mm512_mask_i32gather_ps(zero, k, _mm512_add_epi32(at00, one), src, 4);
+            const __m512 p10 = _mm512_mask_i32gather_ps(zero, k, at10, src, 4);
+            const __m512 p11 = _mm512_mask_i32gather_ps(zero, k, _mm512_add_epi32(at10, one), src, 4);
+            const __m512 top = _mm512_add_ps(p00, _mm512_mul_ps(wx, _mm512_sub_ps(p01, p00)));
+            const __m512 bot = _mm512_add_ps(p10, _mm512_mul_ps(wx, _mm512_sub_ps(p11, p10)));
+            _mm512_mask_storeu_ps(out + at, k, _mm512_add_ps(top, _mm512_mul_ps(wy, _mm512_sub_ps(bot, top))));
+        }
+    }
+}

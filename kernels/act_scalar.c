@@ -132,3 +132,33 @@ void pixels_scalar(size_t n, const uint8_t *src, float *dst)
     for (size_t i = 0; i < n; i++)
         dst[i] = src[i] / KERNELS_PIXEL_SCALE;
 }
+
+/* warp_scalar: out = src warped by w (kernels.h's warp_params), pixel by pixel.
+ *   The clamps are ternaries and truncation a cast (the coordinates are >= 0.5
+ *   there, so it is floor), which x86-64's baseline inlines: floorf and fminf
+ *   are calls there. */
+void warp_scalar(const warp_params *w, const float *src, float *out)
+{
+    const int R = w->rows, C = w->cols, ld = C + 2 * w->pad;
+    const float hi_y = (float)(R + w->pad) + 0.5f, hi_x = (float)(C + w->pad) + 0.5f;
+    for (int i = 0; i < R; i++) {
+        const float v = (float)i - w->cy, ry = w->r11 * v, rx = w->r01 * v;
+        for (int j = 0; j < C; j++) {
+            const float u = (float)j - w->cx;
+            float y = w->cy + w->r10 * u + ry - w->ty, x = w->cx + w->r00 * u + rx - w->tx;
+            if (w->fy) {
+                y += w->alpha * w->fy[i * C + j];
+                x += w->alpha * w->fx[i * C + j];
+            }
+            y += (float)w->pad;
+            x += (float)w->pad;
+            y = y < 0.5f ? 0.5f : y > hi_y ? hi_y : y;
+            x = x < 0.5f ? 0.5f : x > hi_x ? hi_x : x;
+            const int y0 = (int)y, x0 = (int)x;
+            const float wy = y - (float)y0, wx = x - (float)x0;
+            const float *p = src + (size_t)y0 * ld + x0;
+            const float top = p[0] + wx * (p[1] - p[0]), bot = p[ld] + wx * (p[ld + 1] - p[ld]);
+            out[i * C + j] = top + wy * (bot - top);
+        }
+    }
+}

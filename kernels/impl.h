@@ -48,7 +48,7 @@ void gemm_avx2_pack_t(int rows, int cols, const float *src, ptrdiff_t ld, float 
 #define GEMM_BLOCKED_KC 256
 #define GEMM_BLOCKED_NC 2048
 
-/* An activation set `impl` is nine functions named <field>_<impl>, one per
+/* An activation set `impl` is ten functions named <field>_<impl>, one per
  * function pointer of act_kernel; ACT_DECLARE(impl) declares them all, and
  * registry.c's ACT_ROW(impl, ...) makes the table row from the same names. */
 #define ACT_DECLARE(impl)                                                              \
@@ -64,7 +64,8 @@ void gemm_avx2_pack_t(int rows, int cols, const float *src, ptrdiff_t ld, float 
     void adam_##impl(size_t n, float *p, const float *g, float *m, float *v,           \
                      float *avg, const adam_params *a);                                \
     void ema_##impl(size_t n, float *avg, const float *p, float mu);                   \
-    void pixels_##impl(size_t n, const uint8_t *src, float *dst)
+    void pixels_##impl(size_t n, const uint8_t *src, float *dst);                      \
+    void warp_##impl(const warp_params *w, const float *src, float *out)
 
 ACT_DECLARE(scalar);
 ACT_DECLARE(avx2);

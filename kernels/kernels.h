@@ -4,7 +4,8 @@
  *   gemm        C = alpha*op(A)*op(B) + beta*C, float, row-major, BLAS semantics;
  *   activation  everything element- or row-wise the trainer runs: bias + ReLU,
  *               ReLU backward, bias gradient, softmax + cross-entropy forward and
- *               backward, the optimizer updates and the weight average.
+ *               backward, the optimizer updates, the weight average, the batch
+ *               gather's pixels and the augmentation's image warp.
  * Tables run slowest to fastest; `auto` picks the last entry this CPU runs that is
  * not an external reference. `naive` (gemm) and `scalar` (activation) are the
  * references every other entry is tested against. A new kernel is one .c file,
@@ -86,6 +87,29 @@ typedef struct {
     float decay;                  /* lr * weight decay (AdamW's decoupled decay); 0 is off */
 } adam_params;
 
+/* One image warp (harness/augment.c's distortions), rows x cols pixels.  Output
+ * pixel (i, j) samples the source at (y, x), with u = (float)j - cx and
+ * v = (float)i - cy:
+ *   y = ((cy + r10*u) + r11*v) - ty,  then y += alpha*fy[i*cols + j] when fy;
+ *   x = ((cx + r00*u) + r01*v) - tx,  then x += alpha*fx[i*cols + j] when fx;
+ * in this order, each a rounding; then y += pad, x += pad (the padded image's
+ * coordinates), clamped into [0.5, rows + pad + 0.5] and [0.5, cols + pad + 0.5]
+ * (past the image every neighbour is zero).  With y0 = (int)y, wy = y - y0 and
+ * the same for x, p = src + y0*ld + x0:
+ *   top = p[0] + wx*(p[1] - p[0]),  bot = p[ld] + wx*(p[ld+1] - p[ld]),
+ *   out[i*cols + j] = top + wy*(bot - top).
+ * src is the image inside a zero border of pad >= 2 pixels: (rows + 2 pad) x
+ * (cols + 2 pad), row stride ld = cols + 2 pad.  fy and fx are rows x cols,
+ * both NULL or both not.  Bit-identical in every set. */
+typedef struct {
+    int rows, cols, pad;
+    float cy, cx;             /* the centre the rotation turns about */
+    float r00, r01, r10, r11; /* the inverse rotation and scaling */
+    float ty, tx;             /* the shift */
+    float alpha;              /* the field's scale */
+    const float *fy, *fx;     /* the displacement field, or NULL */
+} warp_params;
+
 typedef struct {
     const char *name, *desc;
     unsigned needs;
@@ -125,6 +149,8 @@ typedef struct {
     /* dst[i] = src[i] / KERNELS_PIXEL_SCALE, n bytes into n floats (the batch
      * gather's image rows; bit-identical in every set). */
     void (*pixels)(size_t n, const uint8_t *src, float *dst);
+    /* out (w->rows x w->cols) = src warped by w, as warp_params says. */
+    void (*warp)(const warp_params *w, const float *src, float *out);
 } act_kernel;
 
 /* Tables, for listing (`./experiment kernels`, the benchmark, the tests). */

@@ -36,12 +36,12 @@ static const gemm_kernel gemm_kernels[] = {
      KERNEL_REFERENCE | KERNEL_THREADED | KERNEL_OWN_POOL, gemm_openblas, NULL},
 };
 
-/* One activation set per row: name, desc, needs; the seven functions come from
+/* One activation set per row: name, desc, needs; the ten functions come from
  * the name (see ACT_DECLARE in impl.h). */
 #define ACT_ROW(impl, desc, needs)                                                     \
     {#impl, desc, needs, bias_act_##impl, relu_bwd_##impl, bias_grad_##impl,          \
      softmax_xent_##impl, xent_bwd_##impl, sgd_##impl, adam_##impl, ema_##impl,       \
-     pixels_##impl}
+     pixels_##impl, warp_##impl}
 
 static const act_kernel act_kernels[] = {
     ACT_ROW(scalar, "plain C loops, the reference", 0),

@@ -1,7 +1,7 @@
 /* test_act_simd.c: what test_act.c leaves open for the vectorized activation sets,
  * every activation table entry but scalar against scalar, tighter: bit for bit
  * where the set claims it (bias + ReLU, ReLU backward, bias gradient, xent
- * backward, SGD, Adam, EMA, pixels), with rows stored contiguously (ldy == N, the
+ * backward, SGD, Adam, EMA, pixels, the warp), with rows stored contiguously (ldy == N, the
  * trainer's layout) and with padding, widths around the vector sizes (8, 16) and
  * the 32-row blocks of softmax, -0 and NaN inputs, and the trainer's vector length
  * (109386 parameters).  softmax_xent: P within 4 ulp over a sweep of logits down to
@@ -461,4 +461,50 @@ ParameterizedTest(int *row, act_simd, pixels_bitwise)
         free(got), free(want);
     }
     munmap(pages, 2 * page);
+}
+
+ParameterizedTestParameters(act_simd, warp_bitwise) { return simd_rows(); }
+
+/* Random warps (turns either way, sizes 0.5-1.5, shifts past the image's edge so
+ * that the clamps act, with and without a field) of images whose widths fall
+ * around the vector sizes, the MNIST 28 x 28 among them, with NaN guards after
+ * out's last pixel. */
+ParameterizedTest(int *row, act_simd, warp_bitwise)
+{
+    static const int SHAPES[][2] = {{28, 28}, {1, 1}, {5, 17}, {9, 33}, {16, 16}, {3, 8}};
+    const act_kernel *k = set_or_skip(*row), *ref = scalar();
+    uint64_t rng = SEED;
+    for (size_t t = 0; t < COUNT(SHAPES); t++)
+        for (int trial = 0; trial < 24; trial++) {
+            const int R = SHAPES[t][0], C = SHAPES[t][1], pad = 2 + trial % 2, ld = C + 2 * pad;
+            const size_t n = (size_t)R * C, np = (size_t)(R + 2 * pad) * ld;
+            float *src = calloc(np, sizeof *src), *fy = fill(n, 1, false, &rng), *fx = fill(n, 1, false, &rng);
+            cr_assert(src, "out of memory");
+            for (int i = 0; i < R; i++)
+                for (int j = 0; j < C; j++)
+                    src[(size_t)(i + pad) * ld + pad + j] = (float)uniform(&rng);
+            const float theta = (float)(6.3 * uniform(&rng) - 3.15), s = (float)(0.5 + uniform(&rng));
+            warp_params w = {.rows = R, .cols = C, .pad = pad, .cy = (R - 1) / 2.0f,
+                             .cx = (C - 1) / 2.0f, .r00 = s * cosf(theta), .r01 = s * sinf(theta),
+                             .r10 = -s * sinf(theta), .r11 = s * cosf(theta),
+                             .ty = (float)(C * (2 * uniform(&rng) - 1)),
+                             .tx = (float)(C * (2 * uniform(&rng) - 1)),
+                             .alpha = (float)(20 * uniform(&rng) - 10)};
+            if (trial % 3) {
+                w.fy = fy;
+                w.fx = fx;
+            }
+            float *got = alloc_floats(n + 16), *want = alloc_floats(n + 16);
+            for (size_t i = 0; i < n + 16; i++) {
+                memcpy(&got[i], &GUARD_BITS, sizeof GUARD_BITS);
+                memcpy(&want[i], &GUARD_BITS, sizeof GUARD_BITS);
+            }
+            k->warp(&w, src, got);
+            ref->warp(&w, src, want);
+            char what[80];
+            snprintf(what, sizeof what, "warp %dx%d pad %d trial %d%s", R, C, pad, trial,
+                     w.fy ? " with a field" : "");
+            expect_identical(k->name, what, n + 16, got, want);
+            free(src), free(fy), free(fx), free(got), free(want);
+        }
 }

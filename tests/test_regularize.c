@@ -117,7 +117,10 @@ Test(max_norm, clips_long_columns_only) {
     cr_assert(w[2] == 30 && w[5] == 40, "a column outside the block changed");
 }
 
-/* An augment for 28 x 28 images from [data] keys. */
+/* Scratch for one warp of a 28 x 28 image: augment_scratch_floats. */
+enum { SCRATCH = 32 * 32 + 2 * 784 };
+
+/* An augment for 28 x 28 images from [data] keys, warped by the scalar kernel. */
 static augment make(const char *kind, const char *alpha) {
     cfg c;
     char err[256];
@@ -129,7 +132,8 @@ static augment make(const char *kind, const char *alpha) {
         cr_assert_eq(cfg_set(&c, s, err, sizeof err), 0, "%s", err);
     }
     augment a;
-    cr_assert(augment_init(&a, &c, 28, 28), "augment %s is on", kind);
+    cr_assert(augment_init(&a, &c, 28, 28, act_select("scalar", err, sizeof err)), "augment %s is on", kind);
+    cr_assert_eq(augment_scratch_floats(&a), SCRATCH);
     augment_epoch(&a);
     return a;
 }
@@ -139,15 +143,15 @@ static augment make(const char *kind, const char *alpha) {
  * the centre (13.5, 13.5) takes it to (12, 17) (clockwise on screen, rows down). */
 Test(augment, shift_and_turn_move_a_pixel_where_they_should) {
     augment a = make("affine", "34");
-    float x[784] = {0}, out[784];
+    float x[784] = {0}, out[784], scratch[SCRATCH] = {0};
     x[10 * 28 + 12] = 1;
-    augment_warp(&a, &(augment_draw){.size = 1, .ty = 3, .tx = -2}, x, out);
+    augment_warp(&a, &(augment_draw){.size = 1, .ty = 3, .tx = -2}, x, out, scratch);
     for (int i = 0; i < 784; i++)
         expect_near(out[i], i == 13 * 28 + 10, 1e-6, "shifted image");
-    augment_warp(&a, &(augment_draw){.size = 1, .tx = 0.5f}, x, out);
+    augment_warp(&a, &(augment_draw){.size = 1, .tx = 0.5f}, x, out, scratch);
     expect_near(out[10 * 28 + 12], 0.5, 1e-6, "half a pixel: the old place");
     expect_near(out[10 * 28 + 13], 0.5, 1e-6, "half a pixel: the next one");
-    augment_warp(&a, &(augment_draw){.size = 1, .theta = (float)(M_PI / 2)}, x, out);
+    augment_warp(&a, &(augment_draw){.size = 1, .theta = (float)(M_PI / 2)}, x, out, scratch);
     expect_near(out[12 * 28 + 17], 1, 1e-5, "a quarter turn");
     augment_free(&a);
 }
@@ -156,15 +160,15 @@ Test(augment, shift_and_turn_move_a_pixel_where_they_should) {
  * for every field and symmetry of the bank. */
 Test(augment, elastic_with_alpha_0_is_the_identity) {
     augment a = make("elastic", "0");
-    float x[784], out[784];
+    float x[784], out[784], scratch[SCRATCH] = {0};
     for (int i = 0; i < 784; i++) x[i] = (float)((i * 37) % 256) / 255.0f;
     for (uint32_t f = 0; f < 16 * 3; f++) {
-        augment_warp(&a, &(augment_draw){.size = 1, .field = f}, x, out);
+        augment_warp(&a, &(augment_draw){.size = 1, .field = f}, x, out, scratch);
         cr_assert_eq(memcmp(x, out, sizeof x), 0, "field %u moved a pixel", f);
     }
     augment_free(&a);
     a = make("elastic", "34"); /* and a real field moves some */
-    augment_warp(&a, &(augment_draw){.size = 1, .field = 5}, x, out);
+    augment_warp(&a, &(augment_draw){.size = 1, .field = 5}, x, out, scratch);
     cr_assert_neq(memcmp(x, out, sizeof x), 0, "alpha 34 moved nothing");
     augment_free(&a);
 }
