@@ -22,6 +22,7 @@ LDLIBS     = -linih -lz -lopenblas -lm
 # them after a CPU check, so the rest of the build runs on any x86-64.
 build/kernels/%_avx2.o build/fuzz/kernels/%_avx2.o:     ISA := -mavx2 -mfma
 build/kernels/%_avx512.o build/fuzz/kernels/%_avx512.o: ISA := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma
+build/kernels/%_avx512bf16.o build/fuzz/kernels/%_avx512bf16.o: ISA := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx512bf16 -mavx2 -mfma
 
 KERNEL_SRCS  := $(wildcard kernels/*.c)
 # ./experiment's main and its subcommands (one file each) link into it alone.

@@ -104,6 +104,7 @@ struct gemm_row {
     unsigned needs;
     bool threaded; /* KERNEL_THREADED: the name carries threads:<n>, timed in real time */
     int threads;
+    bool bf16 = false; /* KERNEL_BF16: checked with bf16's bound */
     std::string prefix() const
     {
         return "gemm/" + kernel + (threaded ? "/threads:" + std::to_string(threads) : "");
@@ -153,9 +154,17 @@ const std::vector<float> &naive_result(const gemm_kernel &naive, const gemm_shap
     return cache.emplace(s.key(), std::move(c)).first->second;
 }
 
+/* The tolerance of one element of C against naive's: 4*K*FLT_EPSILON*(|naive|+1)
+ * (the bound in STYLE.md), plus for bf16 the operands' rounding of
+ * gemm_error_bound, 2^-7 + 2^-15 of sum_k |a_ik b_kj| <= K (operands in [-1, 1]). */
+double gemm_tolerance(const gemm_row &row, const gemm_shape &s, float want)
+{
+    return 4.0 * s.K * FLT_EPSILON * (std::fabs(want) + 1.0) +
+           (row.bf16 ? (0x1p-7 + 0x1p-15) * s.K : 0.0);
+}
+
 /* Runs the row once on op and compares checked_rows(s) of C with naive's: "" when
- * every element is within 4*K*FLT_EPSILON*(|naive|+1) (the bound in STYLE.md),
- * else the worst one. */
+ * every element is within gemm_tolerance, else the worst one. */
 std::string gemm_check(const gemm_row &row, const gemm_shape &s, gemm_operands &op)
 {
     char why[256];
@@ -172,7 +181,7 @@ std::string gemm_check(const gemm_row &row, const gemm_shape &s, gemm_operands &
     double worst_ratio = 0;
     for (const auto &[first, last] : checked_rows(s)) {
         for (size_t i = (size_t)first * s.N; i < (size_t)last * s.N; i++, want++) {
-            double tol = 4.0 * s.K * FLT_EPSILON * (std::fabs(*want) + 1.0);
+            double tol = gemm_tolerance(row, s, *want);
             double ratio = std::fabs((double)op.C[i] - *want) / tol;
             if (!(ratio <= worst_ratio)) { /* also catches NaN */
                 worst = i;
@@ -186,7 +195,7 @@ std::string gemm_check(const gemm_row &row, const gemm_shape &s, gemm_operands &
     std::snprintf(why, sizeof why,
                   "wrong result, not timed: C[%zu][%zu] = %.9g, naive %.9g (tolerance %.3g)",
                   worst / s.N, worst % s.N, op.C[worst], worst_want,
-                  4.0 * s.K * FLT_EPSILON * (std::fabs(worst_want) + 1.0));
+                  gemm_tolerance(row, s, worst_want));
     return why;
 }
 
@@ -329,13 +338,14 @@ void register_gemm(int all_threads, bool quick)
     std::vector<gemm_row> rows;
     for (size_t i = 0; i < n; i++) {
         const gemm_kernel &k = t[i];
+        const bool bf16 = k.flags & KERNEL_BF16;
         if (!(k.flags & KERNEL_THREADED)) {
-            rows.push_back({k.name, k.run, k.needs, false, 1});
+            rows.push_back({k.name, k.run, k.needs, false, 1, bf16});
             continue;
         }
         if ((k.flags & KERNEL_REFERENCE) && all_threads > 1)
-            rows.push_back({k.name, k.run, k.needs, true, 1});
-        rows.push_back({k.name, k.run, k.needs, true, all_threads});
+            rows.push_back({k.name, k.run, k.needs, true, 1, bf16});
+        rows.push_back({k.name, k.run, k.needs, true, all_threads, bf16});
         if (std::strcmp(k.name, "omp") == 0 && all_threads > 1)
             register_omp_threshold(k, all_threads, quick);
     }

@@ -1,6 +1,7 @@
 /* bench_roofline.cc: the limits a training step is held to, and the step itself.
  *
- *   peak/<isa>/threads:<n>             FP32 FMA peak (kernels/peak_*.c), GFLOPS
+ *   peak/<isa>/threads:<n>             FP32 FMA peak (kernels/peak_*.c), GFLOPS;
+ *                                      peak/bf16: vdpbf16ps's
  *   mem/<copy|triad>/threads:<n>/n:<floats>
  *                                      STREAM over three arrays of n floats
  *                                      (kernels/stream.c), bytes_per_second by
@@ -185,7 +186,8 @@ void register_peak(int all_threads)
         unsigned needs;
         double (*fn)(long, int);
     } isas[] = {{"avx2", CPU_AVX2 | CPU_FMA, peak_fma_avx2},
-                {"avx512", CPU_AVX512F, peak_fma_avx512}};
+                {"avx512", CPU_AVX512F, peak_fma_avx512},
+                {"bf16", CPU_AVX512F | CPU_AVX512BF16, peak_dp_bf16}};
     for (const auto &p : isas) {
         std::vector<int> counts = {1};
         if (all_threads > 1)

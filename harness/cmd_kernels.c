@@ -8,7 +8,7 @@
 static void print_kernel(const char *name, unsigned needs, const char *desc) {
     char feats[128];
     cpu_features_str(needs, feats, sizeof feats);
-    printf("  %s %-10s needs %-36s %s\n", kernel_runs_here(needs) ? "\u2713" : "\u2717", name,
+    printf("  %s %-10s needs %-48s %s\n", kernel_runs_here(needs) ? "\u2713" : "\u2717", name,
            needs ? feats : "-", desc);
 }
 

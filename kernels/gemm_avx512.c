@@ -16,50 +16,10 @@
  * CPU check. */
 #include <immintrin.h>
 
+#include "gemm_avx512_epi.h"
 #include "gemm_pack.h"
 
 enum { MR = 8, NR = 48, MR_W = 6, NR_W = 64 };
-
-/* The epilogue (gemm_epi) of one vector of C's tile, the cells in mask m; mode
- * (gemm_epi_mode) is a constant after inlining.  alpha or beta of 1 skips a
- * multiply by 1, which is exact, so every mode gives the same values. */
-static inline __attribute__((always_inline)) void
-gemm_avx512_epi(const int mode, __m512 r, float *c, __mmask16 m, const float *bias,
-                const gemm_epi *e)
-{
-    if (mode == GEMM_EPI_ADD) {
-        r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, c));
-    } else if (mode == GEMM_EPI_ANY) {
-        const __m512 alpha = _mm512_set1_ps(e->alpha);
-        if (e->beta == 0.0f) {
-            if (e->alpha != 1.0f)
-                r = _mm512_mul_ps(alpha, r);
-        } else {
-            __m512 cv = _mm512_maskz_loadu_ps(m, c);
-            if (e->beta != 1.0f)
-                cv = _mm512_mul_ps(_mm512_set1_ps(e->beta), cv);
-            r = e->alpha == 1.0f ? _mm512_add_ps(r, cv) : _mm512_fmadd_ps(alpha, r, cv);
-        }
-        if (bias)
-            r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, bias));
-        if (e->relu)
-            r = _mm512_max_ps(r, _mm512_setzero_ps());
-    }
-    _mm512_mask_storeu_ps(c, m, r);
-}
-
-/* Stores the mr x nv tile acc[][] through the epilogue of the given mode. */
-static inline __attribute__((always_inline)) void
-gemm_avx512_store(const int mode, const int mr, const int nv, __m512 acc[][4], float *c,
-                  ptrdiff_t ldc, __mmask16 last, const gemm_epi *e)
-{
-#pragma GCC unroll 8
-    for (int i = 0; i < mr; i++)
-#pragma GCC unroll 8
-        for (int v = 0; v < nv; v++)
-            gemm_avx512_epi(mode, acc[i][v], c + i * ldc + 16 * v,
-                            v == nv - 1 ? last : 0xFFFF, e->bias ? e->bias + 16 * v : NULL, e);
-}
 
 /* One instance of the micro-kernel for a fixed tile shape: mr rows and nv zmm
  * columns (the last one masked by `last`): 1..8 rows of 1..3 vectors, or 1..6
@@ -99,13 +59,7 @@ gemm_avx512_tile(const int mr, const int nv, const bool rows, int kc, const floa
         if (!rows)
             a += csa;
     }
-    const int mode = gemm_epi_mode(e);
-    if (mode == GEMM_EPI_STORE)
-        gemm_avx512_store(GEMM_EPI_STORE, mr, nv, acc, c, ldc, last, e);
-    else if (mode == GEMM_EPI_ADD)
-        gemm_avx512_store(GEMM_EPI_ADD, mr, nv, acc, c, ldc, last, e);
-    else
-        gemm_avx512_store(GEMM_EPI_ANY, mr, nv, acc, c, ldc, last, e);
+    gemm_avx512_store_tile(mr, nv, acc, c, ldc, last, e);
 }
 
 /* gemm_avx512_8x48: micro-kernel, C tile (mr x nr, mr <= 8, nr <= 48; or the

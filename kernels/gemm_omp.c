@@ -60,6 +60,10 @@ static gemm_omp_inner gemm_omp_pick(void)
     return (gemm_omp_inner){gemm_naive, NULL, 1, 1};
 }
 
+/* omp-bf16's inner kernel (registry.c checks the CPU before either is called). */
+static const gemm_omp_inner gemm_omp_bf16_inner = {gemm_avx512bf16, gemm_avx512bf16_bias_act,
+                                                   8, 48};
+
 /* A block of C for one thread: rows [i0, i1) and columns [j0, j1). */
 typedef struct {
     int i0, i1, j0, j1;
@@ -160,6 +164,23 @@ void gemm_omp(bool ta, bool tb, int M, int N, int K, float alpha, const float *A
     const gemm_omp_inner in = gemm_omp_pick();
     gemm_omp_parallel(&in, false, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, NULL, false,
                       C, ldc);
+}
+
+/* gemm_omp_bf16: gemm_omp over gemm_avx512bf16, so bit-identical to it for any
+ *   thread count and within its bound (gemm_error_bound). */
+void gemm_omp_bf16(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+                   const float *B, int ldb, float beta, float *C, int ldc)
+{
+    gemm_omp_parallel(&gemm_omp_bf16_inner, false, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta,
+                      NULL, false, C, ldc);
+}
+
+/* gemm_omp_bf16_bias_act: gemm_omp_bias_act over gemm_avx512bf16's fused epilogue. */
+void gemm_omp_bf16_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
+                            int ldb, const float *bias, bool relu, float *C, int ldc)
+{
+    gemm_omp_parallel(&gemm_omp_bf16_inner, true, false, false, M, N, K, 1.0f, A, lda, B, ldb,
+                      0.0f, bias, relu, C, ldc);
 }
 
 /* gemm_omp_bias_act: C = A*B + bias (broadcast over rows), then max(C, 0) when

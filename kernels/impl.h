@@ -24,6 +24,10 @@ void gemm_avx512(bool ta, bool tb, int M, int N, int K, float alpha, const float
                  int lda, const float *B, int ldb, float beta, float *C, int ldc);
 void gemm_omp(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc);
+void gemm_avx512bf16(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+                     int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void gemm_omp_bf16(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+                   int lda, const float *B, int ldb, float beta, float *C, int ldc);
 /* Their fused forward layers (gemm_bias_act_fn in kernels.h). */
 void gemm_avx2_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
                         int ldb, const float *bias, bool relu, float *C, int ldc);
@@ -31,6 +35,10 @@ void gemm_avx512_bias_act(int M, int N, int K, const float *A, int lda, const fl
                           int ldb, const float *bias, bool relu, float *C, int ldc);
 void gemm_omp_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
                        int ldb, const float *bias, bool relu, float *C, int ldc);
+void gemm_avx512bf16_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
+                              int ldb, const float *bias, bool relu, float *C, int ldc);
+void gemm_omp_bf16_bias_act(int M, int N, int K, const float *A, int lda, const float *B,
+                            int ldb, const float *bias, bool relu, float *C, int ldc);
 void gemm_openblas(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
                    int lda, const float *B, int ldb, float beta, float *C, int ldc);
 

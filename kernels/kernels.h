@@ -28,6 +28,7 @@ enum {
     CPU_AVX512VL = 1u << 3,
     CPU_AVX512BW = 1u << 4,
     CPU_AVX512DQ = 1u << 5,
+    CPU_AVX512BF16 = 1u << 6,
 };
 unsigned cpu_features(void);
 /* NULL when the environment's settings for the kernels (SIMD_MLP_MAX_ISA: avx512,
@@ -63,7 +64,25 @@ enum {
      * pools spinning on the same cores starve each other (measured: an epoch
      * with openblas on 2 threads went from 0.42 s to 1.36 s). */
     KERNEL_OWN_POOL = 1u << 2,
+    /* Rounds A and B to bfloat16 and sums in FP32: a changed arithmetic, with
+     * the looser bound of gemm_error_bound; listed, never picked by auto. */
+    KERNEL_BF16 = 1u << 3,
 };
+
+/* The bound every GEMM kernel with these flags keeps, relative to
+ * T = |alpha| * sum_k |a_ik b_kj| + |beta c_ij|:  |C - exact| <= bound * T.
+ * FP32 (Higham 3.1, 3.5): the K products summed in any order and blocking, with
+ * or without FMA, then alpha and beta, are within gamma(K+3)*T, under
+ * (K + 4) * 2^-24 * T; the bound is twice that.  KERNEL_BF16 adds the operands'
+ * rounding: each bf16 value is within 2^-8 of its FP32 one, relatively (8-bit
+ * significand, round to nearest), so each product within 2^-7 + 2^-16, and the
+ * products are exact in FP32: 2^-7 + 2^-15 more (a factor of 2 over 2^-16 for
+ * the bound's own slack, none on the first order term, which is tight). */
+static inline double gemm_error_bound(unsigned flags, int K)
+{
+    const double fp32 = (K + 4) * 0x1p-23;
+    return flags & KERNEL_BF16 ? fp32 + 0x1p-7 + 0x1p-15 : fp32;
+}
 
 typedef struct {
     const char *name; /* as written in .ini files and on the command line */

@@ -4,9 +4,6 @@
  * (no denormal slowdowns).  Compiled with -mavx2 -mfma like every *_avx2.c; it
  * is a measurement, not a kernel. */
 #include <immintrin.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "peak.h"
 
@@ -49,17 +46,6 @@ static float peak_avx2_run(long iters)
 
 double peak_fma_avx2(long iters, int threads)
 {
-    float sum = 0.0f;
-    int ran = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads > 1 ? threads : 1) reduction(+ : sum, ran)
-#else
-    (void)threads;
-#endif
-    {
-        sum += peak_avx2_run(iters);
-        ran += 1;
-    }
-    peak_avx2_sink = sum;
+    const int ran = peak_on_threads(peak_avx2_run, iters, threads, &peak_avx2_sink);
     return 2.0 * 8 * PEAK_CHAINS * (double)iters * ran;
 }

@@ -4,9 +4,6 @@
  * (no denormal slowdowns).  Compiled with the AVX-512 flags like every *_avx512.c; it
  * is a measurement, not a kernel. */
 #include <immintrin.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "peak.h"
 
@@ -47,17 +44,6 @@ static float peak_avx512_run(long iters)
 
 double peak_fma_avx512(long iters, int threads)
 {
-    float sum = 0.0f;
-    int ran = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads > 1 ? threads : 1) reduction(+ : sum, ran)
-#else
-    (void)threads;
-#endif
-    {
-        sum += peak_avx512_run(iters);
-        ran += 1;
-    }
-    peak_avx512_sink = sum;
+    const int ran = peak_on_threads(peak_avx512_run, iters, threads, &peak_avx512_sink);
     return 2.0 * 16 * PEAK_CHAINS * (double)iters * ran;
 }

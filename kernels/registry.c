@@ -19,7 +19,7 @@
 #include "peak.h"
 
 /* Tables run slowest to fastest: `auto` takes the last row this CPU runs that is
- * not KERNEL_REFERENCE.  Columns: name, desc, needs, flags, run, bias_act (the
+ * neither KERNEL_REFERENCE nor KERNEL_BF16.  Columns: name, desc, needs, flags, run, bias_act (the
  * fused forward layer, NULL when the kernel has none). */
 static const gemm_kernel gemm_kernels[] = {
     {"naive", "reference: triple loop, dot products in double", 0, 0, gemm_naive, NULL},
@@ -32,6 +32,12 @@ static const gemm_kernel gemm_kernels[] = {
      gemm_avx512_bias_act},
     {"omp", "OpenMP over the fastest kernel above, C split among threads (never K)", 0,
      KERNEL_THREADED, gemm_omp, gemm_omp_bias_act},
+    {"avx512bf16", "AVX512-BF16: operands rounded to bfloat16, vdpbf16ps, FP32 sums; 8x48 tile",
+     CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ | CPU_AVX512BF16 | CPU_FMA,
+     KERNEL_BF16, gemm_avx512bf16, gemm_avx512bf16_bias_act},
+    {"omp-bf16", "OpenMP over avx512bf16, C split among threads (never K)",
+     CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ | CPU_AVX512BF16 | CPU_FMA,
+     KERNEL_BF16 | KERNEL_THREADED, gemm_omp_bf16, gemm_omp_bf16_bias_act},
     {"openblas", "OpenBLAS cblas_sgemm, the external yardstick", 0,
      KERNEL_REFERENCE | KERNEL_THREADED | KERNEL_OWN_POOL, gemm_openblas, NULL},
 };
@@ -59,7 +65,8 @@ static const act_kernel act_kernels[] = {
     X(CPU_AVX512F, "avx512f")                                                          \
     X(CPU_AVX512VL, "avx512vl")                                                        \
     X(CPU_AVX512BW, "avx512bw")                                                        \
-    X(CPU_AVX512DQ, "avx512dq")
+    X(CPU_AVX512DQ, "avx512dq")                                                        \
+    X(CPU_AVX512BF16, "avx512bf16")
 
 static const struct {
     unsigned bit;
@@ -77,7 +84,8 @@ static const struct {
     unsigned allowed;
 } cpu_isa_limits[] = {
     {"avx512", ~0u},
-    {"avx2", ~(unsigned)(CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ)},
+    {"avx2", ~(unsigned)(CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ |
+                         CPU_AVX512BF16)},
     {"x86-64", 0},
 };
 
@@ -187,7 +195,8 @@ static row_info act_row(size_t i)
 
 /* Index of `name` among the n rows of `family` ("gemm", "activation": also the
  * .ini key the hint names), or -1 with the reason in why.  NULL or "auto" is the
- * last row this CPU runs that is not KERNEL_REFERENCE, else row 0: the reference
+ * last row this CPU runs that is neither KERNEL_REFERENCE nor KERNEL_BF16 (an
+ * external library; a changed arithmetic), else row 0: the reference
  * (naive, scalar), which needs nothing. */
 static long find_row(const char *family, const char *name, size_t n, row_info (*row)(size_t),
                      char *why, size_t why_len)
@@ -199,7 +208,8 @@ static long find_row(const char *family, const char *name, size_t n, row_info (*
     }
     if (!name || strcmp(name, "auto") == 0) {
         size_t i = n - 1;
-        while (i > 0 && (!kernel_runs_here(row(i).needs) || (row(i).flags & KERNEL_REFERENCE)))
+        while (i > 0 && (!kernel_runs_here(row(i).needs) ||
+                         (row(i).flags & (KERNEL_REFERENCE | KERNEL_BF16))))
             i--;
         return (long)i;
     }

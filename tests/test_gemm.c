@@ -107,16 +107,17 @@ static mat mat_copy(const mat *m, bool abs_values)
  *   n*u/(1 - n*u) (Higham, Accuracy and Stability, 3.1 and 3.5); a K-block
  *   blocking that applies beta first and then adds each block stays within it.
  *   gemm_naive is within u*T (+ K*2^-53*T, double sums).  So |got - want| <=
- *   (K + 4)*u*T*(1 + tiny), and (K + 4)*FLT_EPSILON*T leaves a factor of 2. */
+ *   (K + 4)*u*T*(1 + tiny), and (K + 4)*FLT_EPSILON*T leaves a factor of 2: that is
+ *   gemm_error_bound (kernels.h), which adds bf16's rounding for KERNEL_BF16. */
 static void check_result(const char *what, const mat *got, const mat *want, const mat *T,
-                         int K)
+                         double rel_bound)
 {
     double worst = 0.0, worst_err = 0.0, worst_bound = 0.0;
     int wi = -1, wj = -1;
     for (int i = 0; i < got->rows; i++)
         for (int j = 0; j < got->cols; j++) {
             double err = fabs((double)*at(got, i, j) - *at(want, i, j));
-            double bound = (K + 4) * (double)FLT_EPSILON * *at(T, i, j);
+            double bound = rel_bound * *at(T, i, j);
             double ratio = err <= bound ? (bound > 0 ? err / bound : 0.0) : INFINITY;
             if (wi < 0 || ratio > worst) {
                 worst = ratio, worst_err = err, worst_bound = bound;
@@ -168,7 +169,7 @@ static void check_problem(const gemm_kernel *k, problem p)
              "seed=%#llx",
              k->name, p.M, p.N, p.K, p.ta, p.tb, (double)p.alpha, (double)p.beta, A.ld, B.ld,
              C.ld, (unsigned long long)p.seed);
-    check_result(what, &C, &want, &T, p.K);
+    check_result(what, &C, &want, &T, gemm_error_bound(k->flags, p.K));
     mat *all[] = {&A, &B, &C0, &C, &want, &absA, &absB, &T};
     for (size_t i = 0; i < COUNT(all); i++)
         free(all[i]->v);
@@ -402,7 +403,7 @@ ParameterizedTest(gemm_case *c, gemm, fused_bias_act)
         snprintf(what, sizeof what,
                  "gemm '%s' bias_act M=%d N=%d K=%d relu=%d ld pad %d seed=%#llx", k->name, M,
                  N, K, relu, pad, (unsigned long long)seed);
-        check_result(what, &got, &want, &T, K);
+        check_result(what, &got, &want, &T, gemm_error_bound(k->flags, K));
         mat *all[] = {&A, &B, &bias, &got, &want, &T, &absA, &absB};
         for (size_t j = 0; j < COUNT(all); j++)
             free(all[j]->v);

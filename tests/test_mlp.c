@@ -46,7 +46,10 @@ static double mean_loss(mlp_model *m, const float *X, const uint8_t *y, int B) {
 }
 
 /* Central differences of the mean loss, one parameter at a time (kann's
- * kad_check_grad, but failing the test instead of printing). */
+ * kad_check_grad, but failing the test instead of printing).  A KERNEL_BF16 GEMM
+ * rounds the weights to bf16 (spacing 2^-9 near 0.3), which a step of 1e-3 often
+ * does not move: its gradient is held to naive's instead, within 2%, about four
+ * times what the rounding of a 5-4-3 network's operands gives. */
 Test(mlp, gradient_matches_finite_differences) {
     const int sizes[] = {5, 4, 3}, B = 2;
     const float X[] = {0.5f, -1.0f, 0.25f, 2.0f, -0.75f, 1.5f, 0.3f, -0.2f, 0.9f, -1.1f};
@@ -54,11 +57,24 @@ Test(mlp, gradient_matches_finite_differences) {
     kernel_set sets[16];
     int n = kernel_sets(sets, 16);
     cr_assert_geq(n, 1);
+    float *ref = NULL; /* naive's gradient (sets[0]) */
     for (int s = 0; s < n; s++) {
         mlp_model m;
         make_model(&m, sizes, 3, B, sets[s], 11);
         mean_loss(&m, X, y, B);
         mlp_backward(&m, X, (mlp_span){0, 5}, y, B);
+        if (s == 0) {
+            ref = xmalloc(m.n_params * sizeof *ref);
+            memcpy(ref, m.grads, m.n_params * sizeof *ref);
+        }
+        if (sets[s].g->flags & KERNEL_BF16) {
+            for (size_t i = 0; i < m.n_params; i++)
+                cr_assert_leq(fabs(m.grads[i] - ref[i]), 1e-3 + 2e-2 * fabs(ref[i]),
+                              "gemm %s: parameter %zu: backward %g, naive's %g", sets[s].g->name, i,
+                              (double)m.grads[i], (double)ref[i]);
+            mlp_free(&m);
+            continue;
+        }
         const float eps = 1e-3f;
         for (size_t i = 0; i < m.n_params; i++) {
             float saved = m.params[i];
@@ -74,6 +90,7 @@ Test(mlp, gradient_matches_finite_differences) {
         }
         mlp_free(&m);
     }
+    free(ref);
 }
 
 /* Backward writes the gradients: whatever grads held before (NaN here) is
@@ -298,7 +315,9 @@ Test(mlp, learns_synthetic_task_perfectly) {
     }
 }
 
-/* llm.c's test_gpt2 idea: each kernel set's loss curve follows naive's. */
+/* llm.c's test_gpt2 idea: each kernel set's loss curve follows naive's, within
+ * 0.1% (1% for a KERNEL_BF16 GEMM, whose rounding of the operands moves the
+ * whole trajectory: 0.13% by the third epoch measured on Zen 5). */
 Test(mlp, loss_curves_match_naive) {
     kernel_set sets[16];
     int n = kernel_sets(sets, 16);
@@ -308,7 +327,8 @@ Test(mlp, loss_curves_match_naive) {
     for (int s = 1; s < n; s++) {
         train_synthetic(sets[s], 5, got, &acc);
         for (int e = 0; e < 5; e++)
-            cr_assert_leq(fabs(got[e].train_loss - ref[e].train_loss), 1e-3 * ref[e].train_loss,
+            cr_assert_leq(fabs(got[e].train_loss - ref[e].train_loss),
+                          (sets[s].g->flags & KERNEL_BF16 ? 1e-2 : 1e-3) * ref[e].train_loss,
                           "gemm %s, activation %s, epoch %d: loss %.7f, naive %.7f", sets[s].g->name,
                           sets[s].a->name, e + 1, got[e].train_loss, ref[e].train_loss);
     }

@@ -1,5 +1,5 @@
-/* test_omp.c: the promise of the `omp` GEMM: it splits C among threads, never
- * K, so its result is bit-identical for 1, 2, 3 and 4 threads, for gemm and for
+/* test_omp.c: the promise of the `omp` and `omp-bf16` GEMMs: they split C among
+ * threads, never K, so the result is bit-identical for 1, 2, 3 and 4 threads, for gemm and for
  * the fused bias + ReLU layer; and kernels_parallel_for, the trainer's loop for
  * elementwise kernels: exact coverage, aligned ranges, the caller's denormal
  * mode; and STREAM's passes (stream.c).  (Without OpenMP every count runs one
@@ -28,10 +28,8 @@ static void fill(float *x, size_t n, rng_state *r) {
     for (size_t i = 0; i < n; i++) x[i] = (float)(2 * rng_uniform(r) - 1);
 }
 
-Test(omp, bit_identical_for_1_to_4_threads) {
-    char why[256];
-    const gemm_kernel *k = gemm_select("omp", why, sizeof why);
-    cr_assert_not_null(k, "%s", why);
+/* The threaded entry k gives the same bits on 1 to 4 threads. */
+static void check_bit_identical(const gemm_kernel *k) {
     rng_state r;
     rng_seed(&r, 77);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -69,6 +67,21 @@ Test(omp, bit_identical_for_1_to_4_threads) {
         free(A), free(B), free(bias), free(C1), free(C), free(start);
     }
     kernels_set_threads(0);
+}
+
+Test(omp, bit_identical_for_1_to_4_threads) {
+    char why[256];
+    const gemm_kernel *k = gemm_select("omp", why, sizeof why);
+    cr_assert_not_null(k, "%s", why);
+    check_bit_identical(k);
+}
+
+/* omp-bf16, where the CPU has AVX512-BF16 (else skipped with the reason). */
+Test(omp, bf16_bit_identical_for_1_to_4_threads) {
+    char why[256];
+    const gemm_kernel *k = gemm_select("omp-bf16", why, sizeof why);
+    if (!k) cr_skip_test("%s", why);
+    check_bit_identical(k);
 }
 
 /* Products that underflow: every a*b is 1e-20 * 1e-20 = 1e-40, a denormal.  With

@@ -19,8 +19,9 @@
 #   M,N,K            the GEMM's dimensions
 #   gflops_median    median over the repetitions (GFLOP/s)
 #   gflops_best      GFLOP / the `min` time of the repetitions (best of N, as BLIS quotes)
-#   peak_isa         the measured FMA peak the row is held to: avx512 for avx512, omp,
-#                    onednn and OpenBLAS on an AVX-512 core (SkylakeX, Cooperlake,
+#   peak_isa         the measured FMA peak the row is held to: bf16 (vdpbf16ps's) for
+#                    avx512bf16 and omp-bf16, avx512 for avx512, omp, onednn and
+#                    OpenBLAS on an AVX-512 core (SkylakeX, Cooperlake,
 #                    SapphireRapids), avx2 for everything else; avx2 when the CPU has
 #                    no AVX-512 peak
 #   peak_gflops      that peak's best at the row's thread count
@@ -96,6 +97,8 @@ AWK_PROG='
 function isa_of(kernel, core) {
     if (kernel ~ /^openblas/)
         return tolower(core) ~ /skylakex|cooperlake|sapphirerapids/ ? "avx512" : "avx2"
+    if (kernel ~ /bf16/)
+        return "bf16"
     if (kernel == "avx512" || kernel ~ /^omp/ || kernel == "onednn")
         return "avx512"
     return "avx2"
@@ -178,7 +181,7 @@ $1 == "error" {
     order[kind[n], ++nshapes[kind[n]]] = shape[n]
 }
 END {
-    print "peak FP32 FMA (GFLOP/s, median / best):"
+    print "peak FP32 FMA, and bf16 dot product (GFLOP/s, median / best):"
     for (i = 1; i <= n; i++)
         if (kind[i] == "peak")
             printf "  %-7s threads %-3s %9.1f / %9.1f\n", kern[i], thr[i], gf[i], best[i]

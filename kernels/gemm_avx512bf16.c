@@ -1,0 +1,243 @@
+/* gemm_avx512bf16.c: single-threaded mixed-precision GEMM with AVX512-BF16, the
+ * FP32 contract of kernels.h (FP32 in and out, alpha, beta, every transpose, the
+ * fused forward epilogue) computed on bfloat16 operands: A and B are rounded to
+ * bf16 (round to nearest even, vcvtne2ps2bf16, which also flushes denormals to
+ * zero) while they are packed, vdpbf16ps multiplies pairs of them (k, k+1) and
+ * accumulates in FP32, and the epilogue is gemm_avx512's.  Each product of two
+ * bf16 values is exact in FP32, so the error against the exact product is the
+ * operands' rounding (8-bit significands: at most 2^-8 each, relatively) plus
+ * FP32 summation, the bound gemm_error_bound (kernels.h) states.  Twice the
+ * multiply-adds of vfmadd231ps per instruction, at half the bytes per operand.
+ *
+ * Loop nest (gemm_pack.h's, with bf16 panels, both operands always packed: the
+ * rounding happens there):
+ *   jc over N by NC       B block of KC x NC: NR-column panels of (k, k+1) pairs,
+ *                         bpanel[kp*NR + j] = {bf16 B(2kp, j), bf16 B(2kp+1, j)}
+ *                         as one 32-bit word (low half k even), zero-padded to NR
+ *                         columns and to an even K
+ *     pc over K by KC     (KC even; the last block shorter, so blocks depend on K
+ *                         only)
+ *       ic over M by MC   A block of MC x KC: MR-row panels of pairs,
+ *                         apanel[kp*MR + i] = {bf16 A(i, 2kp), bf16 A(i, 2kp+1)}
+ *         jr, ir          8x48 micro-kernel: per pair, 3 zmm of B, 8 broadcasts of
+ *                         A, 24 vdpbf16ps into 24 FP32 accumulators
+ * Each element of C is, per K block, one chain of vdpbf16ps in increasing k from
+ * zero, then gemm_avx512's epilogue (later blocks with beta = 1): the same for
+ * any tile position, so any partition of C (gemm_omp_bf16) is bit-identical.
+ * Compiled with -mavx512f/vl/bw/dq -mavx512bf16 -mfma only; registry.c calls it
+ * after a CPU check. */
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "gemm_avx512_epi.h"
+#include "gemm_pack.h"
+
+/* MR x NR register tile.  KC x NC of B packed: KC/2 x NC words, 2 MiB, from L3;
+ * one B micro-panel KC/2 x NR words, 48 KiB, from L1d and L2; MC x KC of A, 192
+ * KiB, in L2.  Measured on Zen 5 (1024^3, 784-1024-1024-10's forward at B 128):
+ * KC 384-768, MC 48-192 within 5% of each other once NC covers N (NC = 960 split
+ * N = 1024 into 960 + 64 and cost 20%). */
+enum { MR = 8, NR = 48, KC = 512, MC = 192, NC = 2016 };
+
+/* Lanes [0, len) of one zmm: all 16 for len >= 16, none for len <= 0. */
+static inline __mmask16 bf16_mask(ptrdiff_t len)
+{
+    return len >= 16 ? 0xFFFF : len <= 0 ? 0 : (__mmask16)((1u << len) - 1);
+}
+
+/* Pairs across two rows: dst[j] = {bf16 r0[j], bf16 r1[j]} for j < words, from
+ * the first n floats of each row (zeros past n, and r1 NULL is a row of zeros). */
+static void bf16_pack_rows(const float *r0, const float *r1, int n, uint32_t *dst, int words)
+{
+    /* cvtne2ps gives r0's 16 bf16 then r1's; interleave them into words */
+    const __m512i inter = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25,
+                                           9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2,
+                                           17, 1, 16, 0);
+    for (int j = 0; j < words; j += 16) {
+        const __mmask16 k = bf16_mask(n - j);
+        const __m512 lo = _mm512_maskz_loadu_ps(k, r0 + j);
+        const __m512 hi = r1 ? _mm512_maskz_loadu_ps(k, r1 + j) : _mm512_setzero_ps();
+        const __m512i w = _mm512_permutexvar_epi16(inter, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+        _mm512_mask_storeu_epi32(dst + j, bf16_mask(words - j), w);
+    }
+}
+
+/* Pairs along one line: the kc contiguous floats x[k] give the words
+ * {bf16 x[2kp], bf16 x[2kp+1]} (zero past kc), written to dst[kp*stride] for
+ * kp < (kc + 1) / 2.  cvtne2ps of x[16..31] and x[0..15] is those 16 words in
+ * order; a scatter spreads them. */
+static void bf16_pack_line(const float *x, int kc, uint32_t *dst, ptrdiff_t stride)
+{
+    const __m512i at = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
+                                                           4, 3, 2, 1, 0),
+                                          _mm512_set1_epi32((int)stride));
+    const int kp_n = (kc + 1) / 2;
+    for (int kp = 0; kp < kp_n; kp += 16) {
+        const __m512 lo = _mm512_maskz_loadu_ps(bf16_mask(kc - 2 * kp), x + 2 * kp);
+        const __m512 hi = _mm512_maskz_loadu_ps(bf16_mask(kc - 2 * kp - 16), x + 2 * kp + 16);
+        _mm512_mask_i32scatter_epi32(dst + kp * stride, bf16_mask(kp_n - kp), at,
+                                     (__m512i)_mm512_cvtne2ps_pbh(hi, lo), 4);
+    }
+}
+
+/* A block (mc x kc of op(A), at its top-left element) into MR-row panels of
+ * (kc + 1) / 2 pairs: panel p at dst + p*MR*kp_n, rows past mc zero. */
+static void bf16_pack_a(bool ta, int mc, int kc, const float *a, int lda, uint32_t *dst)
+{
+    const int kp_n = (kc + 1) / 2;
+    for (int i0 = 0; i0 < mc; i0 += MR) {
+        const int mr = mc - i0 < MR ? mc - i0 : MR;
+        uint32_t *d = dst + (ptrdiff_t)i0 * kp_n;
+        if (ta) { /* op(A)(i, k) = a[k*lda + i]: rows k, k+1 hold the panel's pairs */
+            for (int kp = 0; kp < kp_n; kp++) {
+                const float *r0 = a + (ptrdiff_t)(2 * kp) * lda + i0;
+                bf16_pack_rows(r0, 2 * kp + 1 < kc ? r0 + lda : NULL, mr, d + kp * MR, MR);
+            }
+        } else {
+            for (int i = 0; i < MR; i++) {
+                if (i < mr) {
+                    bf16_pack_line(a + (ptrdiff_t)(i0 + i) * lda, kc, d + i, MR);
+                } else {
+                    for (int kp = 0; kp < kp_n; kp++)
+                        d[kp * MR + i] = 0;
+                }
+            }
+        }
+    }
+}
+
+/* B block (kc x nc of op(B)) into NR-column panels of (kc + 1) / 2 pairs: the
+ * panel at column j0 starts at dst + j0*kp_n, columns past nc zero. */
+static void bf16_pack_b(bool tb, int kc, int nc, const float *b, int ldb, uint32_t *dst)
+{
+    const int kp_n = (kc + 1) / 2;
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+        const int w = nc - j0 < NR ? nc - j0 : NR;
+        uint32_t *d = dst + (ptrdiff_t)j0 * kp_n;
+        if (tb) { /* op(B)(k, j) = b[j*ldb + k]: column j is a line along k */
+            for (int j = 0; j < NR; j++) {
+                if (j < w) {
+                    bf16_pack_line(b + (ptrdiff_t)(j0 + j) * ldb, kc, d + j, NR);
+                } else {
+                    for (int kp = 0; kp < kp_n; kp++)
+                        d[kp * NR + j] = 0;
+                }
+            }
+        } else {
+            for (int kp = 0; kp < kp_n; kp++) {
+                const float *r0 = b + (ptrdiff_t)(2 * kp) * ldb + j0;
+                bf16_pack_rows(r0, 2 * kp + 1 < kc ? r0 + ldb : NULL, w, d + kp * NR, NR);
+            }
+        }
+    }
+}
+
+/* One instance of the micro-kernel: mr rows (1..8) by nv zmm (1..3, the last
+ * masked by `last` in C): C tile = epilogue(sum over kp < kp_n of the pairs'
+ * products), a and b the packed panels.  Inlined once per shape, so acc[][] lives
+ * in registers: 24 accumulators + 3 B vectors + 1 broadcast of the 32 zmm. */
+static inline __attribute__((always_inline)) void
+bf16_tile(const int mr, const int nv, int kp_n, const uint32_t *a, const uint32_t *b, float *c,
+          ptrdiff_t ldc, __mmask16 last, const gemm_epi *e)
+{
+    __m512 acc[MR][4];
+#pragma GCC unroll 8
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+    for (int kp = 0; kp < kp_n; kp++) {
+        __m512bh bv[3];
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            bv[v] = (__m512bh)_mm512_loadu_si512(b + kp * NR + 16 * v);
+#pragma GCC unroll 8
+        for (int i = 0; i < mr; i++) {
+            const __m512bh av = (__m512bh)_mm512_set1_epi32((int)a[kp * MR + i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++)
+                acc[i][v] = _mm512_dpbf16_ps(acc[i][v], av, bv[v]);
+        }
+    }
+    gemm_avx512_store_tile(mr, nv, acc, c, ldc, last, e);
+}
+
+/* The mr x nr tile (mr <= 8, nr <= 48) of C at c: the instance of its shape. */
+static void bf16_8x48(int kp_n, const uint32_t *a, const uint32_t *b, float *c, ptrdiff_t ldc,
+                      int mr, int nr, const gemm_epi *e)
+{
+    const int nv = (nr + 15) / 16;
+    const __mmask16 last = (__mmask16)(0xFFFFu >> (16 * nv - nr));
+#define TILE(m, v)                                                                         \
+    case (v) * MR + (m):                                                                   \
+        bf16_tile(m, v, kp_n, a, b, c, ldc, last, e);                                      \
+        break;
+#define TILE_ROWS(v)                                                                       \
+    TILE(1, v) TILE(2, v) TILE(3, v) TILE(4, v) TILE(5, v) TILE(6, v) TILE(7, v) TILE(8, v)
+    switch (nv * MR + mr) {
+        TILE_ROWS(1)
+        TILE_ROWS(2)
+        TILE_ROWS(3)
+    }
+#undef TILE_ROWS
+#undef TILE
+}
+
+/* The loop nest of the file's comment: C = alpha*op(A)*op(B) + beta*C, then + bias
+ * and ReLU when asked (bias NULL, relu false for plain GEMM). */
+static void bf16_drive(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+                       int lda, const float *B, int ldb, float beta, float *C, int ldc,
+                       const float *bias, bool relu)
+{
+    if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) {
+        if (bias) /* the fused forward pass with K == 0: C = relu?(0 + bias) */
+            bias_act_scalar(M, N, bias, relu, C, ldc);
+        return;
+    }
+    const int kc_max = K < KC ? K : KC, kp_max = (kc_max + 1) / 2;
+    const int mc_max = M < MC ? M : MC, nc_max = N < NC ? N : NC;
+    const size_t a_len = (size_t)(mc_max + MR - 1) / MR * MR * kp_max;
+    const size_t b_len = (size_t)(nc_max + NR - 1) / NR * NR * kp_max;
+    uint32_t *a_buf = (uint32_t *)gemm_scratch(a_len + b_len), *b_buf = a_buf + a_len;
+    for (int jc = 0; jc < N; jc += NC) {
+        const int nc = N - jc < NC ? N - jc : NC;
+        for (int pc = 0; pc < K; pc += KC) {
+            const int kc = K - pc < KC ? K - pc : KC, kp_n = (kc + 1) / 2;
+            const bool last = pc + kc == K;
+            gemm_epi e = {alpha, pc == 0 ? beta : 1.0f, NULL, relu && last};
+            bf16_pack_b(tb, kc, nc, tb ? B + (ptrdiff_t)jc * ldb + pc : B + (ptrdiff_t)pc * ldb + jc,
+                        ldb, b_buf);
+            for (int ic = 0; ic < M; ic += MC) {
+                const int mc = M - ic < MC ? M - ic : MC;
+                bf16_pack_a(ta, mc, kc, ta ? A + (ptrdiff_t)pc * lda + ic : A + (ptrdiff_t)ic * lda + pc,
+                            lda, a_buf);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    const int nr = nc - jr < NR ? nc - jr : NR;
+                    e.bias = last && bias ? bias + jc + jr : NULL;
+                    for (int ir = 0; ir < mc; ir += MR)
+                        bf16_8x48(kp_n, a_buf + (ptrdiff_t)ir * kp_n, b_buf + (ptrdiff_t)jr * kp_n,
+                                  C + (ptrdiff_t)(ic + ir) * ldc + jc + jr, ldc,
+                                  mc - ir < MR ? mc - ir : MR, nr, &e);
+                }
+            }
+        }
+    }
+}
+
+/* gemm_avx512bf16: C = alpha*op(A)*op(B) + beta*C (kernels.h), the products on
+ *   operands rounded to bf16 and summed in FP32: within gemm_error_bound of the
+ *   exact product.  beta == 0: C not read. */
+void gemm_avx512bf16(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+                     const float *B, int ldb, float beta, float *C, int ldc)
+{
+    bf16_drive(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL, false);
+}
+
+/* gemm_avx512bf16_bias_act: C = A*B + bias, then max(C, 0) when relu, in the
+ *   last K block's epilogue; C write-only. */
+void gemm_avx512bf16_bias_act(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                              const float *bias, bool relu, float *C, int ldc)
+{
+    bf16_drive(false, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, bias, relu);
+}
