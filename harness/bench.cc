@@ -1,8 +1,9 @@
 /* bench.cc: ./bench, a thin Google Benchmark (1.7.1) shim over the C kernels.
  *
  * This file holds the GEMM families, one per row of gemm_table() (so a new kernel
- * is timed without a change here) plus the oneDNN reference (dnnl_sgemm, rows
- * gemm/onednn/...) next to the table's OpenBLAS row, which runs at 1 thread and
+ * is timed without a change here) plus the oneDNN references (dnnl_sgemm, rows
+ * gemm/onednn/...; its bf16 matmul, gemm/onednn-bf16/...) next to the table's
+ * OpenBLAS row, which runs at 1 thread and
  * at all threads, and the context and main.  bench_act.cc registers a family per
  * row of act_table(); bench_roofline.cc the FMA peak, memory bandwidth and whole
  * training steps.  A GEMM is checked against `naive`, an activation set against
@@ -15,6 +16,7 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 #include <dnnl.h>
+#include <dnnl.hpp>
 
 #include <algorithm>
 #include <cfloat>
@@ -28,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -117,6 +120,64 @@ void gemm_onednn(bool ta, bool tb, int M, int N, int K, float alpha, const float
                  const float *B, int ldb, float beta, float *C, int ldc)
 {
     dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* oneDNN's bf16 matmul, the anchor of the bf16 rows: bf16 source and weights,
+ * an FP32 destination, alpha as its output scale and beta as a sum post-op.
+ * oneDNN takes bf16 operands, so each (shape, A, B) is rounded to bf16 once
+ * (kernels_bf16_bits, as the kernels round) and its primitive made once, outside
+ * the timing: the timed call is the matmul alone, where avx512bf16 also rounds and
+ * packs.  The benchmark's operands do not change between calls. */
+void gemm_onednn_bf16(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+                      const float *B, int ldb, float beta, float *C, int ldc)
+{
+    using dnnl::memory;
+    struct call {
+        std::vector<uint16_t> a, b;
+        dnnl::matmul prim;
+        memory am, bm;
+        memory::desc cd;
+    };
+    static const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+    static dnnl::stream strm(eng);
+    static std::map<std::tuple<bool, bool, int, int, int, float, float, int, int, int,
+                               const float *, const float *>,
+                    call>
+        calls;
+    const auto key = std::make_tuple(ta, tb, M, N, K, alpha, beta, lda, ldb, ldc, A, B);
+    auto it = calls.find(key);
+    if (it == calls.end()) {
+        call c;
+        const auto bf16 = [](const float *x, size_t n) {
+            std::vector<uint16_t> v(n);
+            for (size_t i = 0; i < n; i++)
+                v[i] = kernels_bf16_bits(x[i]);
+            return v;
+        };
+        c.a = bf16(A, (size_t)(ta ? K : M) * lda);
+        c.b = bf16(B, (size_t)(tb ? N : K) * ldb);
+        const memory::desc ad({M, K}, memory::data_type::bf16,
+                              ta ? memory::dims{1, lda} : memory::dims{lda, 1});
+        const memory::desc bd({K, N}, memory::data_type::bf16,
+                              tb ? memory::dims{1, ldb} : memory::dims{ldb, 1});
+        c.cd = memory::desc({M, N}, memory::data_type::f32, memory::dims{ldc, 1});
+        dnnl::primitive_attr attr;
+        if (alpha != 1.0f)
+            attr.set_output_scales(0, {alpha});
+        if (beta != 0.0f) {
+            dnnl::post_ops po;
+            po.append_sum(beta);
+            attr.set_post_ops(po);
+        }
+        c.prim = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(ad, bd, c.cd), attr, eng));
+        c.am = memory(ad, eng, c.a.data());
+        c.bm = memory(bd, eng, c.b.data());
+        it = calls.emplace(key, std::move(c)).first;
+    }
+    call &c = it->second;
+    memory cm(c.cd, eng, C);
+    c.prim.execute(strm, {{DNNL_ARG_SRC, c.am}, {DNNL_ARG_WEIGHTS, c.bm}, {DNNL_ARG_DST, cm}});
+    strm.wait();
 }
 
 /* Rows of C the check compares, as [first, last) blocks: all of them when naive
@@ -352,6 +413,10 @@ void register_gemm(int all_threads, bool quick)
     if (all_threads > 1)
         rows.push_back({"onednn", gemm_onednn, 0, true, 1});
     rows.push_back({"onednn", gemm_onednn, 0, true, all_threads});
+    const unsigned bf16_needs = CPU_AVX512F | CPU_AVX512BF16;
+    if (all_threads > 1)
+        rows.push_back({"onednn-bf16", gemm_onednn_bf16, bf16_needs, true, 1, true});
+    rows.push_back({"onednn-bf16", gemm_onednn_bf16, bf16_needs, true, all_threads, true});
     for (const gemm_row &row : rows)
         register_gemm_row(row, quick);
 }

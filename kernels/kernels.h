@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* CPU feature bits, checked once in registry.c with __builtin_cpu_supports (which
  * also checks that the OS saves the wide registers), less those hidden by the
@@ -68,6 +69,22 @@ enum {
      * the looser bound of gemm_error_bound; listed, never picked by auto. */
     KERNEL_BF16 = 1u << 3,
 };
+
+/* The bfloat16 that vcvtne2ps2bf16 rounds x to, as its 16 bits: to nearest,
+ * ties to even; zero and denormals to a zero of their sign; NaN kept quiet.  For
+ * the tests' bf16 reference and the benchmark's oneDNN operands. */
+static inline uint16_t kernels_bf16_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7f800000u) == 0)
+        u &= 0x80000000u;
+    else if ((u & 0x7fffffffu) > 0x7f800000u)
+        u |= 0x00400000u;
+    else
+        u += 0x7fffu + ((u >> 16) & 1);
+    return (uint16_t)(u >> 16);
+}
 
 /* The bound every GEMM kernel with these flags keeps, relative to
  * T = |alpha| * sum_k |a_ik b_kj| + |beta c_ij|:  |C - exact| <= bound * T.

@@ -17,18 +17,10 @@
 #include "impl.h"
 #include "util.h"
 
-/* x as vcvtne2ps2bf16 rounds it, widened back to float: to nearest, ties to
- * even, zero and denormals to a zero of their sign, NaN kept quiet. */
+/* x rounded to bf16 as vcvtne2ps2bf16 does (kernels_bf16_bits), widened back. */
 static float bf16_round(float x)
 {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    if ((u & 0x7f800000u) == 0)
-        u &= 0x80000000u;
-    else if ((u & 0x7fffffffu) > 0x7f800000u)
-        u = (u | 0x00400000u) & 0xffff0000u;
-    else
-        u = (u + 0x7fffu + ((u >> 16) & 1)) & 0xffff0000u;
+    const uint32_t u = (uint32_t)kernels_bf16_bits(x) << 16;
     memcpy(&x, &u, sizeof x);
     return x;
 }
