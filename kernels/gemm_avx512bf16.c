@@ -80,53 +80,30 @@ static void bf16_pack_line(const float *x, int kc, uint32_t *dst, ptrdiff_t stri
     }
 }
 
-/* A block (mc x kc of op(A), at its top-left element) into MR-row panels of
- * (kc + 1) / 2 pairs: panel p at dst + p*MR*kp_n, rows past mc zero. */
-static void bf16_pack_a(bool ta, int mc, int kc, const float *a, int lda, uint32_t *dst)
+/* n lines by kc of op(X) (rows of op(A), columns of op(B)) into panels of P lines
+ * and (kc + 1) / 2 pairs: line l of the panel at line l0 (dst + l0*kp_n) holds
+ * pair kp in word kp*P + l; lines past n are zero.  along_k: each line is
+ * contiguous along k, at x + l*ld (A when !ta, B when tb); else row k of x + k*ld
+ * holds the lines side by side (A when ta, B when !tb). */
+static void bf16_pack(bool along_k, int n, int kc, const float *x, int ld, int P, uint32_t *dst)
 {
     const int kp_n = (kc + 1) / 2;
-    for (int i0 = 0; i0 < mc; i0 += MR) {
-        const int mr = mc - i0 < MR ? mc - i0 : MR;
-        uint32_t *d = dst + (ptrdiff_t)i0 * kp_n;
-        if (ta) { /* op(A)(i, k) = a[k*lda + i]: rows k, k+1 hold the panel's pairs */
-            for (int kp = 0; kp < kp_n; kp++) {
-                const float *r0 = a + (ptrdiff_t)(2 * kp) * lda + i0;
-                bf16_pack_rows(r0, 2 * kp + 1 < kc ? r0 + lda : NULL, mr, d + kp * MR, MR);
-            }
-        } else {
-            for (int i = 0; i < MR; i++) {
-                if (i < mr) {
-                    bf16_pack_line(a + (ptrdiff_t)(i0 + i) * lda, kc, d + i, MR);
+    for (int l0 = 0; l0 < n; l0 += P) {
+        const int w = n - l0 < P ? n - l0 : P;
+        uint32_t *d = dst + (ptrdiff_t)l0 * kp_n;
+        if (along_k) {
+            for (int l = 0; l < P; l++) {
+                if (l < w) {
+                    bf16_pack_line(x + (ptrdiff_t)(l0 + l) * ld, kc, d + l, P);
                 } else {
                     for (int kp = 0; kp < kp_n; kp++)
-                        d[kp * MR + i] = 0;
-                }
-            }
-        }
-    }
-}
-
-/* B block (kc x nc of op(B)) into NR-column panels of (kc + 1) / 2 pairs: the
- * panel at column j0 starts at dst + j0*kp_n, columns past nc zero. */
-static void bf16_pack_b(bool tb, int kc, int nc, const float *b, int ldb, uint32_t *dst)
-{
-    const int kp_n = (kc + 1) / 2;
-    for (int j0 = 0; j0 < nc; j0 += NR) {
-        const int w = nc - j0 < NR ? nc - j0 : NR;
-        uint32_t *d = dst + (ptrdiff_t)j0 * kp_n;
-        if (tb) { /* op(B)(k, j) = b[j*ldb + k]: column j is a line along k */
-            for (int j = 0; j < NR; j++) {
-                if (j < w) {
-                    bf16_pack_line(b + (ptrdiff_t)(j0 + j) * ldb, kc, d + j, NR);
-                } else {
-                    for (int kp = 0; kp < kp_n; kp++)
-                        d[kp * NR + j] = 0;
+                        d[kp * P + l] = 0;
                 }
             }
         } else {
             for (int kp = 0; kp < kp_n; kp++) {
-                const float *r0 = b + (ptrdiff_t)(2 * kp) * ldb + j0;
-                bf16_pack_rows(r0, 2 * kp + 1 < kc ? r0 + ldb : NULL, w, d + kp * NR, NR);
+                const float *r0 = x + (ptrdiff_t)(2 * kp) * ld + l0;
+                bf16_pack_rows(r0, 2 * kp + 1 < kc ? r0 + ld : NULL, w, d + kp * P, P);
             }
         }
     }
@@ -206,12 +183,12 @@ static void bf16_drive(bool ta, bool tb, int M, int N, int K, float alpha, const
             const int kc = K - pc < KC ? K - pc : KC, kp_n = (kc + 1) / 2;
             const bool last = pc + kc == K;
             gemm_epi e = {alpha, pc == 0 ? beta : 1.0f, NULL, relu && last};
-            bf16_pack_b(tb, kc, nc, tb ? B + (ptrdiff_t)jc * ldb + pc : B + (ptrdiff_t)pc * ldb + jc,
-                        ldb, b_buf);
+            bf16_pack(tb, nc, kc, tb ? B + (ptrdiff_t)jc * ldb + pc : B + (ptrdiff_t)pc * ldb + jc,
+                      ldb, NR, b_buf);
             for (int ic = 0; ic < M; ic += MC) {
                 const int mc = M - ic < MC ? M - ic : MC;
-                bf16_pack_a(ta, mc, kc, ta ? A + (ptrdiff_t)pc * lda + ic : A + (ptrdiff_t)ic * lda + pc,
-                            lda, a_buf);
+                bf16_pack(!ta, mc, kc, ta ? A + (ptrdiff_t)pc * lda + ic : A + (ptrdiff_t)ic * lda + pc,
+                          lda, MR, a_buf);
                 for (int jr = 0; jr < nc; jr += NR) {
                     const int nr = nc - jr < NR ? nc - jr : NR;
                     e.bias = last && bias ? bias + jc + jr : NULL;

@@ -1,10 +1,9 @@
 /* gemm_pack.h: the ISA-independent half of the packed GEMM kernels (gemm_avx2.c,
  * gemm_avx512.c): cache blocking, packing loops, scratch and the loop nest around
  * a register-blocked micro-kernel.  Private to those two files (gemm_avx512bf16.c
- * takes its scratch and epilogue parameters, with a loop nest of its
- * own for its bf16 panels); plain C, no
- * intrinsics (each includer compiles it with its own ISA flags, so the copy loops
- * vectorize for that ISA).  The transposing pack is the one ISA-specific loop:
+ * takes its scratch and epilogue parameters, with a loop nest of its own for its
+ * bf16 panels); plain C, no intrinsics (each includer compiles it with its own ISA
+ * flags, so the copy loops vectorize for that ISA).  The transposing pack is the one ISA-specific loop:
  * the includer passes it in gemm_arch.pack_t, so this driver names no ISA.
  *
  * Loop nest (BLIS's five loops, GotoBLAS blocking):

@@ -7,7 +7,7 @@
  *               backward, the optimizer updates, the weight average, the batch
  *               gather's pixels and the augmentation's image warp.
  * Tables run slowest to fastest; `auto` picks the last entry this CPU runs that is
- * not an external reference. `naive` (gemm) and `scalar` (activation) are the
+ * neither an external reference nor a bf16 one (KERNEL_BF16). `naive` (gemm) and `scalar` (activation) are the
  * references every other entry is tested against. A new kernel is one .c file,
  * one table row in registry.c and nothing in harness/. */
 #ifndef KERNELS_H

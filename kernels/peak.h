@@ -1,9 +1,9 @@
 /* peak.h: this CPU's FP32 FMA peak (and its bf16 dot-product peak), for the
- * benchmark's `peak/...` rows and the "% of peak" column of its report.  Each function runs independent FMA chains
- * held in registers (no loads, no stores), so it measures the FMA ports and
- * nothing else; it is not a kernel and no table lists it.  The caller checks the
- * CPU first (CPU_AVX2|CPU_FMA, CPU_AVX512F in kernels.h): on a CPU without the
- * ISA these functions fault. */
+ * benchmark's `peak/...` rows and the "% of peak" column of its report.  Each
+ * function runs independent FMA chains held in registers (no loads, no stores), so
+ * it measures the FMA ports and nothing else; it is not a kernel and no table
+ * lists it.  The caller checks the CPU first (CPU_AVX2|CPU_FMA, CPU_AVX512F,
+ * CPU_AVX512BF16 in kernels.h): on a CPU without the ISA these functions fault. */
 #ifndef KERNELS_PEAK_H
 #define KERNELS_PEAK_H
 

@@ -19,8 +19,10 @@
 #include "peak.h"
 
 /* Tables run slowest to fastest: `auto` takes the last row this CPU runs that is
- * neither KERNEL_REFERENCE nor KERNEL_BF16.  Columns: name, desc, needs, flags, run, bias_act (the
- * fused forward layer, NULL when the kernel has none). */
+ * neither KERNEL_REFERENCE nor KERNEL_BF16.  Columns: name, desc, needs, flags,
+ * run, bias_act (the fused forward layer, NULL when the kernel has none). */
+#define NEEDS_BF16                                                                     \
+    (CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ | CPU_AVX512BF16 | CPU_FMA)
 static const gemm_kernel gemm_kernels[] = {
     {"naive", "reference: triple loop, dot products in double", 0, 0, gemm_naive, NULL},
     {"blocked", "cache-blocked portable C, 6x8 tile vectorized by the compiler", 0, 0,
@@ -33,10 +35,8 @@ static const gemm_kernel gemm_kernels[] = {
     {"omp", "OpenMP over the fastest kernel above, C split among threads (never K)", 0,
      KERNEL_THREADED, gemm_omp, gemm_omp_bias_act},
     {"avx512bf16", "AVX512-BF16: operands rounded to bfloat16, vdpbf16ps, FP32 sums; 8x48 tile",
-     CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ | CPU_AVX512BF16 | CPU_FMA,
-     KERNEL_BF16, gemm_avx512bf16, gemm_avx512bf16_bias_act},
-    {"omp-bf16", "OpenMP over avx512bf16, C split among threads (never K)",
-     CPU_AVX512F | CPU_AVX512VL | CPU_AVX512BW | CPU_AVX512DQ | CPU_AVX512BF16 | CPU_FMA,
+     NEEDS_BF16, KERNEL_BF16, gemm_avx512bf16, gemm_avx512bf16_bias_act},
+    {"omp-bf16", "OpenMP over avx512bf16, C split among threads (never K)", NEEDS_BF16,
      KERNEL_BF16 | KERNEL_THREADED, gemm_omp_bf16, gemm_omp_bf16_bias_act},
     {"openblas", "OpenBLAS cblas_sgemm, the external yardstick", 0,
      KERNEL_REFERENCE | KERNEL_THREADED | KERNEL_OWN_POOL, gemm_openblas, NULL},

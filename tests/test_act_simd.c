@@ -63,6 +63,15 @@ static float *fill(size_t n, double scale, bool nan, uint64_t *rng)
     return x;
 }
 
+/* n floats of GUARD_BITS, in a fresh buffer (free()): a write shows. */
+static float *guards(size_t n)
+{
+    float *y = alloc_floats(n);
+    for (size_t i = 0; i < n; i++)
+        memcpy(&y[i], &GUARD_BITS, sizeof GUARD_BITS);
+    return y;
+}
+
 static float *copy(const float *x, size_t n)
 {
     float *y = alloc_floats(n);
@@ -448,11 +457,7 @@ ParameterizedTest(int *row, act_simd, pixels_bitwise)
         uint8_t *src = pages + page - n;
         for (size_t i = 0; i < n; i++)
             src[i] = (uint8_t)(i * 37 + 11);
-        float *got = alloc_floats(n + 16), *want = alloc_floats(n + 16);
-        for (size_t i = 0; i < n + 16; i++) {
-            memcpy(&got[i], &GUARD_BITS, sizeof GUARD_BITS);
-            memcpy(&want[i], &GUARD_BITS, sizeof GUARD_BITS);
-        }
+        float *got = guards(n + 16), *want = guards(n + 16);
         k->pixels(n, src, got);
         ref->pixels(n, src, want);
         char what[64];
@@ -494,11 +499,7 @@ ParameterizedTest(int *row, act_simd, warp_bitwise)
                 w.fy = fy;
                 w.fx = fx;
             }
-            float *got = alloc_floats(n + 16), *want = alloc_floats(n + 16);
-            for (size_t i = 0; i < n + 16; i++) {
-                memcpy(&got[i], &GUARD_BITS, sizeof GUARD_BITS);
-                memcpy(&want[i], &GUARD_BITS, sizeof GUARD_BITS);
-            }
+            float *got = guards(n + 16), *want = guards(n + 16);
             k->warp(&w, src, got);
             ref->warp(&w, src, want);
             char what[80];

@@ -86,12 +86,6 @@ ParameterizedTest(int *row, gemm_bf16, hand_made_roundings)
 
 ParameterizedTestParameters(gemm_bf16, matches_the_bf16_reference) { return bf16_rows(); }
 
-/* op(X)(r, c) of a row-major X with leading dimension ld, transposed when t. */
-static float op_at(const float *X, int ld, bool t, int r, int c)
-{
-    return t ? X[(size_t)c * ld + r] : X[(size_t)r * ld + c];
-}
-
 ParameterizedTest(int *row, gemm_bf16, matches_the_bf16_reference, .timeout = 60)
 {
     const gemm_kernel *k = bf16_row_or_skip(*row);
@@ -124,8 +118,8 @@ ParameterizedTest(int *row, gemm_bf16, matches_the_bf16_reference, .timeout = 60
                 for (int j = 0; j < N; j++) {
                     double sum = 0, T = 0;
                     for (int kk = 0; kk < K; kk++) {
-                        const double p = (double)bf16_round(op_at(A, lda, ta, i, kk)) *
-                                         bf16_round(op_at(B, ldb, tb, kk, j));
+                        const double p = (double)bf16_round(gemm_at(A, lda, ta, i, kk)) *
+                                         bf16_round(gemm_at(B, ldb, tb, kk, j));
                         sum += p;
                         T += fabs(p);
                     }
