@@ -38,7 +38,7 @@ ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) $(CMD_OBJS)
 EXPERIMENT ?= experiments/mnist.ini
 ARGS       ?=
 
-.PHONY: all deps data data-fashion train compare test bench bench-quick plots debug memcheck fuzz clean help FORCE
+.PHONY: all deps data data-fashion train compare test bench bench-quick bench-compare plots debug memcheck fuzz clean help FORCE
 .DEFAULT_GOAL := all
 
 all: experiment
@@ -51,6 +51,9 @@ help:
 	@echo 'make bench        deps and build, then ./bench on every kernel and shape (BENCH_REPS=5,'
 	@echo '                  < 10 min): results/bench/gemm.json, gemm, act, mem, step.csv, tables, plots'
 	@echo 'make bench-quick  one size per family, one short pass (< 1 min, CI): results/bench/quick/'
+	@echo 'make bench-compare BASE=<revision> [FILTER=regex]   that revision against this tree, or'
+	@echo '                  FILTER_A=regex FILTER_B=regex: two sets of rows; Google Benchmark'"'"'s compare.py'
+	@echo '                  (U test), one verdict per row: results/bench/compare/'
 	@echo 'make plots        draw every figure whose results exist under results/ (gnuplot, PNG + SVG)'
 	@echo 'make              build ./experiment'
 	@echo 'make deps         install the missing Debian packages'
@@ -203,6 +206,16 @@ bench-quick: deps
 	    $(call BENCH_OB_MERGE,$(BENCH_QUICK_DIR))
 	gnuplot -c plots/gflops.gp $(BENCH_QUICK_DIR)/gemm.csv $(BENCH_QUICK_DIR)/gflops
 	gnuplot -c plots/speedup.gp $(BENCH_QUICK_DIR)/gemm.csv $(BENCH_QUICK_DIR)/speedup
+
+# Google Benchmark's compare.py between two builds (BASE=<git revision>, built in
+# a temporary worktree, against this tree on FILTER) or two sets of rows of this
+# build (FILTER_A, FILTER_B); harness/tools/bench-compare.sh says the rest.
+bench-compare: deps
+	$(Q)sh harness/tools/deps.sh libbenchmark-tools python3-scipy
+	$(Q)$(MAKE) --no-print-directory build/bench
+	BASE='$(BASE)' FILTER='$(FILTER)' FILTER_A='$(FILTER_A)' FILTER_B='$(FILTER_B)' \
+	    BENCH_REPS='$(BENCH_REPS)' BENCH_MIN_TIME='$(BENCH_MIN_TIME)' \
+	    sh harness/tools/bench-compare.sh
 
 BENCH_OBJS = $(patsubst %.cc,build/%.o,$(wildcard harness/*.cc))
 
