@@ -61,13 +61,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# One pass of a bench binary on a filter: the repetitions' own rows only (compare.py
-# computes its aggregates and U test from them), appended to the side's list.
+# One pass of a bench binary on a filter, appended to the side's list: the
+# repetitions' own rows (compare.py's U test takes them all) and the pass's median
+# (compare.py -a shows one median per round, so a drifting machine shows as rounds
+# that disagree).
 run_once() { # bench filter side label
     OMP_NUM_THREADS=$threads OMP_PROC_BIND=false "$1" --benchmark_filter="$2" 2>>"$out/bench.log" \
         --benchmark_repetitions="$reps" --benchmark_min_time="$min_time" \
         --benchmark_out_format=json --benchmark_out="$tmp/run.json" >/dev/null
-    jq -c '.benchmarks[] | select(.run_type != "aggregate")' "$tmp/run.json" >>"$tmp/$3.rows"
+    jq -c '.benchmarks[] | select(.run_type != "aggregate" or .aggregate_name == "median")' "$tmp/run.json" >>"$tmp/$3.rows"
     [ -s "$tmp/$3.rows" ] || fail "the filter '$2' matches no benchmark of $4"
     [ -f "$tmp/$3.head" ] || jq -c 'del(.benchmarks)' "$tmp/run.json" >"$tmp/$3.head"
 }
@@ -110,7 +112,7 @@ fi
 # change where p < alpha (a row's name without the filters compare.py prefixes).
 echo "verdict, $verdict (U test alpha $alpha):" | tee "$out/verdict.txt"
 jq -r --argjson alpha "$alpha" '
-    .[] | select(.utest.have_optimal_repetitions != null or .utest.time_pvalue != null)
+    .[] | select(.run_type != "aggregate" and .utest.time_pvalue != null)
     | (.measurements | map(.time) | sort | .[length / 2 | floor]) as $change
     | (.name | sub("^\\[.* vs\\. .*\\]"; "")) + ": " + (if .utest.time_pvalue >= $alpha then "no significant change"
                       elif $change < 0 then "faster (" + (-$change * 100 | floor | tostring) + "% less time)"
