@@ -38,7 +38,7 @@ ALL_OBJS     := $(LIB_OBJS) $(TEST_OBJS) $(CMD_OBJS)
 EXPERIMENT ?= experiments/mnist.ini
 ARGS       ?=
 
-.PHONY: all deps data data-fashion train compare test bench bench-quick bench-compare plots debug memcheck fuzz clean help FORCE
+.PHONY: all deps data data-fashion train compare test test-slurm bench bench-quick bench-compare plots debug memcheck fuzz clean help FORCE
 .DEFAULT_GOAL := all
 
 all: experiment
@@ -46,6 +46,8 @@ all: experiment
 help:
 	@echo 'make train        deps, data and build, then ./experiment train $$(EXPERIMENT) $$(ARGS)'
 	@echo 'make test         deps and build, then the Criterion suite (SANITIZE=1, NO_OMP=1 work)'
+	@echo 'make test-slurm   (root) a real one-node Slurm for the test: a sweep --sbatch as a job'
+	@echo '                  array, checked against the local sweep, and resumed after scancel'
 	@echo 'make compare      deps, data and build, then the same trainings here and in PyTorch (installs'
 	@echo '                  python3-torch), one after the other: results/compare/compare.csv, a table'
 	@echo 'make bench        deps and build, then ./bench on every kernel and shape (BENCH_REPS=5,'
@@ -100,6 +102,11 @@ test: deps
 	$(Q)sh harness/tools/include-cycles.sh
 	$(Q)$(MAKE) --no-print-directory build/test_all
 	./build/test_all --jobs 1
+
+# ./experiment sweep --sbatch on a real single-node Slurm started for the test
+# (tests/slurm.sh; root): exit 3 with one line naming why where it cannot start.
+test-slurm: experiment
+	$(Q)sh tests/slurm.sh
 
 debug:
 	$(Q)$(MAKE) --no-print-directory all OPT=-O0 SANITIZE=1

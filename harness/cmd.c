@@ -46,13 +46,19 @@ int cmd_parse_args(int argc, char **argv, const char *takes, int max_pos, cmd_ar
     memset(a, 0, sizeof *a);
     a->sets = xcalloc((size_t)argc, sizeof *a->sets);
     a->pos = xcalloc((size_t)argc, sizeof *a->pos);
-    const char *names[] = {"--set", "--jobs", "--shard", "--out"};
-    const char **slots[] = {NULL, &a->jobs, &a->shard, &a->out};
+    const char *names[] = {"--set", "--jobs", "--shard", "--out", "--array-size"};
+    const char **slots[] = {NULL, &a->jobs, &a->shard, &a->out, &a->array_size};
+    const size_t n_names = sizeof names / sizeof *names;
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i], *value = NULL;
         bool missing = false;
         size_t o = 0;
-        for (; o < 4 && !value && !missing; o++)
+        if (!strcmp(arg, "--") && strstr(takes, "-- ARGS")) {
+            a->rest = (const char **)argv + i + 1;
+            a->n_rest = argc - i - 1;
+            break;
+        }
+        for (; o < n_names && !value && !missing; o++)
             if (o == 0 || strstr(takes, names[o])) value = option_value(argc, argv, &i, names[o], &missing);
         if (missing) {
             snprintf(err, len, "%s needs a value (try: experiment help)", arg);
@@ -64,6 +70,8 @@ int cmd_parse_args(int argc, char **argv, const char *takes, int max_pos, cmd_ar
             *slots[o - 1] = value;
         else if (!strcmp(arg, "--dry-run") && strstr(takes, "--dry-run"))
             a->dry_run = true;
+        else if (!strcmp(arg, "--sbatch") && strstr(takes, "--sbatch"))
+            a->sbatch = true;
         else if (!strcmp(arg, "--profile") && strstr(takes, "--profile"))
             a->sets[a->n_sets++] = "train.profile=true";
         else if (arg[0] == '-' && arg[1] != '\0') {

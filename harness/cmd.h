@@ -34,12 +34,15 @@ int cmd_fail(int code, const char *msg);
 typedef struct {
     int n_pos, n_sets;
     const char **pos, **sets; /* sets: "section.key=value" */
-    bool dry_run;
-    const char *jobs, *shard, *out; /* NULL unless given */
+    bool dry_run, sbatch;
+    const char *jobs, *shard, *out, *array_size; /* NULL unless given */
+    int n_rest;
+    const char **rest; /* after "--" (only where takes has "--"): passed on verbatim */
 } cmd_args;
 
 /* Parses argv[2..]: --set everywhere, and the options of takes ("--dry-run
- * --jobs --shard --out --profile": those this command accepts); at most max_pos
+ * --jobs --shard --out --profile --sbatch --array-size -- ARGS": those this command
+ * accepts; "--" ends the options, what follows goes to rest); at most max_pos
  * positionals.  0, or -1 + err naming the argument (free with cmd_free_args
  * either way). */
 int cmd_parse_args(int argc, char **argv, const char *takes, int max_pos, cmd_args *a,

@@ -3,6 +3,7 @@
  * (run.c's run_sweep), resumed from results/<name>/runs.csv.  The parent
  * announces each run; a child prints its epochs (prefixed with the run when
  * several run at once) and its result. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,12 +110,90 @@ static int load_sweep_data(const sweep *s, int index, int count, run_data **data
     return 0;
 }
 
+/* s as shell words: single-quoted, each ' as '\'' . */
+static void put_sh_word(FILE *f, const char *s) {
+    fputc('\'', f);
+    for (; *s; s++) fputs(*s == '\'' ? "'\\''" : (char[]){*s, 0}, f);
+    fputc('\'', f);
+}
+
+/* What cannot go on an #SBATCH line or into the script: a control character
+ * (a newline would end the line), and on #SBATCH lines, which sbatch splits at
+ * white space and does not unquote as a shell does, a space or a quote. */
+static const char *sbatch_unsafe(const char *s, bool directive) {
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return "a control character";
+        if (directive && strchr(" \t\"'\\", *s)) return "a space, quote or backslash";
+    }
+    return NULL;
+}
+
+/* results/<name>/sweep.sbatch: a job array of `tasks` tasks, task i running
+ * `experiment sweep <ini> --set ... --shard i/tasks` from this folder, all of them
+ * appending to results/<name>/ (its lock and run keys make that safe, and a task
+ * rerun skips what it finished: resubmitting the script, or one task of it with
+ * sbatch --array=i, is the resume).  Shards are fixed in the script rather than
+ * read from SLURM_ARRAY_TASK_COUNT, so that a resubmitted single task runs its
+ * own shard.  rest: the user's sbatch options, one #SBATCH line each, after the
+ * script's own (so they override them).  Written atomically; the path in out. */
+static int write_sbatch(const sweep *s, const char *ini, const cmd_args *a, int tasks,
+                        const char *dir, char *out, size_t out_len, char *err, size_t len) {
+    char exe[4096], cwd[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n < 0 || !getcwd(cwd, sizeof cwd)) {
+        snprintf(err, len, "--sbatch: cannot find this program or folder: %s", strerror(errno));
+        return -1;
+    }
+    exe[n] = '\0';
+    const char *why;
+    if ((why = sbatch_unsafe(cwd, true))) {
+        snprintf(err, len, "--sbatch: the current folder '%.900s' holds %s, which #SBATCH "
+                           "--chdir cannot take", cwd, why);
+        return -1;
+    }
+    for (int i = 0; i < a->n_rest; i++)
+        if ((why = sbatch_unsafe(a->rest[i], true)) || a->rest[i][0] != '-') {
+            snprintf(err, len, "--sbatch: sbatch option '%s' %s%s (one option per word, e.g. "
+                               "-- --time=1:00:00 --partition=cpu)",
+                     a->rest[i], why ? "holds " : "is not an option", why ? why : "");
+            return -1;
+        }
+    for (int i = 0; i < a->n_sets; i++)
+        if ((why = sbatch_unsafe(a->sets[i], false))) {
+            snprintf(err, len, "--sbatch: --set '%s' holds %s", a->sets[i], why);
+            return -1;
+        }
+    snprintf(out, out_len, "%s/sweep.sbatch", dir);
+    afile f;
+    if (mkdir_p(dir, err, len) || afile_open(&f, out, err, len)) return -1;
+    fprintf(f.f, "#!/bin/sh\n"
+                 "# The sweep %s as a Slurm job array: submit with `sbatch %s`.  Task i of %d\n"
+                 "# trains every %d-th run from the i-th, into %s/ (resumed: a rerun skips\n"
+                 "# finished runs, so resubmitting it, or one task with --array=i, resumes).\n"
+                 "# Written by ./experiment sweep --sbatch.\n",
+            s->base.name, out, tasks, tasks, dir);
+    fprintf(f.f, "#SBATCH --job-name=%s\n#SBATCH --array=1-%d\n#SBATCH --chdir=\"%s\"\n"
+                 "#SBATCH --output=%s/slurm-%%A_%%a.out\n",
+            s->base.name, tasks, cwd, dir);
+    for (int i = 0; i < a->n_rest; i++) fprintf(f.f, "#SBATCH %s\n", a->rest[i]);
+    fputs("exec ", f.f);
+    put_sh_word(f.f, exe);
+    fputs(" sweep ", f.f);
+    put_sh_word(f.f, ini);
+    for (int i = 0; i < a->n_sets; i++) {
+        fputs(" --set ", f.f);
+        put_sh_word(f.f, a->sets[i]);
+    }
+    fprintf(f.f, " --shard \"$SLURM_ARRAY_TASK_ID/%d\"\n", tasks);
+    return afile_commit(&f, err, len);
+}
+
 int cmd_sweep(int argc, char **argv) {
     char err[1024], buf[4096], id[SWEEP_KEY_LEN], dir[96];
     cmd_args a;
     sweep s = {0};
     int index = 1, count = 1, jobs = 1;
-    const char *takes = "--dry-run --jobs --shard";
+    const char *takes = "--dry-run --jobs --shard --sbatch --array-size -- ARGS";
     int bad = cmd_parse_args(argc, argv, takes, 1, &a, err, sizeof err);
     if (!bad && !a.n_pos) {
         snprintf(err, sizeof err, "sweep needs an INI file (e.g. experiment sweep lr.ini)");
@@ -129,16 +208,49 @@ int cmd_sweep(int argc, char **argv) {
         }
         jobs = (int)j;
     }
-    if (!bad)
+    if (!bad && !a.sbatch && (a.array_size || a.rest)) {
+        snprintf(err, sizeof err, "%s is for --sbatch (try: experiment help)",
+                 a.array_size ? "--array-size" : "'--' and sbatch options");
+        bad = 1;
+    }
+    if (!bad && a.sbatch && (a.shard || a.dry_run || a.jobs)) {
+        snprintf(err, sizeof err, "--sbatch writes a job array whose tasks are the shards: drop %s",
+                 a.shard ? "--shard" : a.dry_run ? "--dry-run" : "--jobs");
+        bad = 1;
+    }
+    if (!bad && !a.sbatch)
         bad = a.shard ? sweep_parse_shard(a.shard, &index, &count, err, sizeof err)
                       : sweep_shard_from_env(&index, &count, err, sizeof err) < 0;
     const char *path = bad ? NULL : cmd_resolve_ini(a.pos[0], buf, sizeof buf);
     bad = bad || sweep_load(&s, path, a.sets, a.n_sets, err, sizeof err);
+    if (!bad) snprintf(dir, sizeof dir, "results/%s", s.base.name);
+    if (!bad && a.sbatch) {
+        long tasks = (long)sweep_n_runs(&s);
+        if (a.array_size) {
+            char *end;
+            long t = strtol(a.array_size, &end, 10);
+            if (*end || end == a.array_size || t < 1 || t > tasks) {
+                snprintf(err, sizeof err,
+                         "--array-size '%s': want a count of 1..%ld (the sweep's runs)",
+                         a.array_size, tasks);
+                bad = 1;
+            }
+            tasks = t;
+        }
+        char script[160];
+        bad = bad || write_sbatch(&s, path, &a, (int)tasks, dir, script, sizeof script, err,
+                                  sizeof err);
+        if (!bad)
+            printf("wrote %s: a job array of %ld task%s over %zu runs; submit it with: sbatch %s\n",
+                   script, tasks, tasks == 1 ? "" : "s", sweep_n_runs(&s), script);
+        cmd_free_args(&a);
+        sweep_free(&s);
+        return bad ? cmd_fail(EXIT_INPUT, err) : 0;
+    }
     bool dry_run = a.dry_run;
     cmd_free_args(&a);
     if (bad) return cmd_fail(EXIT_INPUT, err);
     sweep_id(&s, id);
-    snprintf(dir, sizeof dir, "results/%s", s.base.name);
     printf("sweep (%s), id %s:\n", path, id);
     sweep_print(stdout, &s);
     printf("%zu point%s x %d repeat%s = %zu runs", sweep_n_points(&s),

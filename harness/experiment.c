@@ -26,11 +26,14 @@ static const command commands[] = {
      "folder that is not in the current one is looked up in experiments/;\n"
      "--profile (train.profile=true): where each step's time goes, against\n"
      "the FMA peak and memory bandwidth: a table and results/<name>/profile.csv"},
-    {"sweep", cmd_sweep, "FILE.ini [--set section.key=value ...] [--dry-run] [--jobs N] [--shard i/n]",
+    {"sweep", cmd_sweep, "FILE.ini [--set section.key=value ...] [--dry-run] [--jobs N] [--shard i/n]\n"
+     "       FILE.ini [--set ...] --sbatch [--array-size N] [-- SBATCH-OPTIONS ...]",
      "train every point of FILE's [sweep] lists (lr.ini: experiments/lr.ini);\n"
      "results/<name>/runs.csv, epochs.csv, summary.csv; run again to resume.\n"
      "--dry-run lists the runs; --jobs N runs N at once, dividing the cores;\n"
-     "--shard i/n (default: SLURM_ARRAY_TASK_ID/COUNT) runs every n-th run"},
+     "--shard i/n (default: SLURM_ARRAY_TASK_ID/COUNT) runs every n-th run;\n"
+     "--sbatch writes results/<name>/sweep.sbatch, a Slurm job array of N tasks\n"
+     "(default: one per run), each a shard, for `sbatch` (resubmit to resume)"},
     {"merge", cmd_merge, "[--out DIR] DIR...",
      "combine the results of a sweep's shards (default DIR: results/<name>)"},
     {"eval", cmd_eval, "CHECKPOINT [--set section.key=value ...]",

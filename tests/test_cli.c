@@ -35,6 +35,29 @@ Test(cli, sanity_sweep) {
     cr_assert(cli_exists("results/t/runs.csv"));
 }
 
+/* --sbatch writes the job array's script and trains nothing: the shards fixed in
+ * it, the --set values quoted for sh, the user's sbatch options after its own. */
+Test(cli, sbatch_script) {
+    cli_append_ini("[sweep]\ntrain.lr = 0.001, 0.01, 0.1\n");
+    size_t len;
+    uint8_t *ini = scratch_read("cli.ini", &len);
+    scratch_write("it's.ini", ini, len, "wb");
+    free(ini);
+    cli_expect_ok((const char *const[]){"sweep", "it's.ini", "--set", "model.layers=784, 8, 10",
+                                        "--sbatch", "--array-size", "2", "--", "--time=5", NULL});
+    char *text = (char *)scratch_read("results/t/sweep.sbatch", &len);
+    text = realloc(text, len + 1);
+    text[len] = '\0';
+    const char *want[] = {"#!/bin/sh\n", "#SBATCH --array=1-2\n",
+                          "#SBATCH --output=results/t/slurm-%A_%a.out\n#SBATCH --time=5\n",
+                          " sweep 'it'\\''s.ini' --set 'model.layers=784, 8, 10' "
+                          "--shard \"$SLURM_ARRAY_TASK_ID/2\"\n"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_expect(strstr(text, want[i]), "the script lacks \"%s\":\n%s", want[i], text);
+    cr_expect(!cli_exists("results/t/runs.csv"), "--sbatch trained runs");
+    free(text);
+}
+
 /* Replaces a fixture file with its gzip compression, name.gz. */
 static void gzip_file(const char *name) {
     char gz_name[PATH_MAX];
@@ -295,6 +318,16 @@ BAD(cli_jobs_not_a_number, .args = {"sweep", "cli.ini", "--jobs", "many"},
 BAD(cli_jobs_zero, .args = {"sweep", "cli.ini", "--jobs=0"}, .want = "--jobs '0': want a count of 1..")
 BAD(cli_shard_out_of_range, .args = {"sweep", "cli.ini", "--shard", "3/2"},
     .want = "--shard '3/2': want i/n with 1 <= i <= n")
+BAD(cli_sbatch_array_too_large, .args = {"sweep", "cli.ini", "--sbatch", "--array-size", "2"},
+    .want = "--array-size '2': want a count of 1..1 (the sweep's runs)")
+BAD(cli_array_size_without_sbatch, .args = {"sweep", "cli.ini", "--array-size", "1"},
+    .want = "--array-size is for --sbatch")
+BAD(cli_sbatch_with_shard, .args = {"sweep", "cli.ini", "--sbatch", "--shard", "1/2"},
+    .want = "drop --shard")
+BAD(cli_sbatch_option_with_space, .args = {"sweep", "cli.ini", "--sbatch", "--", "--comment=a b"},
+    .want = "sbatch option '--comment=a b' holds a space, quote or backslash")
+BAD(cli_sbatch_not_an_option, .args = {"sweep", "cli.ini", "--sbatch", "--", "time"},
+    .want = "sbatch option 'time' is not an option")
 BAD(cli_merge_without_folders, .args = {"merge"}, .want = "merge needs the results folders")
 BAD(cli_kernels_with_argument, .args = {"kernels", "avx2"}, .want = "kernels takes no arguments")
 BAD(cli_keys_with_argument, .args = {"keys", "train"}, .want = "keys takes no arguments")
