@@ -87,6 +87,18 @@ int cmd_parse_args(int argc, char **argv, const char *takes, int max_pos, cmd_ar
     return 0;
 }
 
+int cmd_parse_count(const char *text, const char *option, int max, const char *why, int *out,
+                    char *err, size_t len) {
+    char *end;
+    long n = strtol(text, &end, 10);
+    if (*end || end == text || n < 1 || n > max) {
+        snprintf(err, len, "%s '%s': want a count of 1..%d%s", option, text, max, why);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
 void cmd_free_args(cmd_args *a) {
     free(a->sets);
     free(a->pos);

@@ -49,6 +49,11 @@ int cmd_parse_args(int argc, char **argv, const char *takes, int max_pos, cmd_ar
                    char *err, size_t err_len);
 void cmd_free_args(cmd_args *a);
 
+/* text as a whole number in 1..max, the value of option: 0, or -1 + err
+ * ("--jobs 'x': want a count of 1..max" and then why, e.g. " (the sweep's runs)"). */
+int cmd_parse_count(const char *text, const char *option, int max, const char *why, int *out,
+                    char *err, size_t err_len);
+
 /* Applies a's --set options to c in order.  0, or -1 + err ("--set ..."). */
 int cmd_apply_sets(const cmd_args *a, cfg *c, char *err, size_t err_len);
 

@@ -199,15 +199,7 @@ int cmd_sweep(int argc, char **argv) {
         snprintf(err, sizeof err, "sweep needs an INI file (e.g. experiment sweep lr.ini)");
         bad = 1;
     }
-    if (!bad && a.jobs) {
-        char *end;
-        long j = strtol(a.jobs, &end, 10);
-        if (*end || end == a.jobs || j < 1 || j > MAX_JOBS) {
-            snprintf(err, sizeof err, "--jobs '%s': want a count of 1..%d", a.jobs, MAX_JOBS);
-            bad = 1;
-        }
-        jobs = (int)j;
-    }
+    if (!bad && a.jobs) bad = cmd_parse_count(a.jobs, "--jobs", MAX_JOBS, "", &jobs, err, sizeof err);
     if (!bad && !a.sbatch && (a.array_size || a.rest)) {
         snprintf(err, sizeof err, "%s is for --sbatch (try: experiment help)",
                  a.array_size ? "--array-size" : "'--' and sbatch options");
@@ -225,23 +217,15 @@ int cmd_sweep(int argc, char **argv) {
     bad = bad || sweep_load(&s, path, a.sets, a.n_sets, err, sizeof err);
     if (!bad) snprintf(dir, sizeof dir, "results/%s", s.base.name);
     if (!bad && a.sbatch) {
-        long tasks = (long)sweep_n_runs(&s);
-        if (a.array_size) {
-            char *end;
-            long t = strtol(a.array_size, &end, 10);
-            if (*end || end == a.array_size || t < 1 || t > tasks) {
-                snprintf(err, sizeof err,
-                         "--array-size '%s': want a count of 1..%ld (the sweep's runs)",
-                         a.array_size, tasks);
-                bad = 1;
-            }
-            tasks = t;
-        }
+        int tasks = (int)sweep_n_runs(&s);
+        if (a.array_size)
+            bad = cmd_parse_count(a.array_size, "--array-size", tasks, " (the sweep's runs)",
+                                  &tasks, err, sizeof err);
         char script[160];
-        bad = bad || write_sbatch(&s, path, &a, (int)tasks, dir, script, sizeof script, err,
+        bad = bad || write_sbatch(&s, path, &a, tasks, dir, script, sizeof script, err,
                                   sizeof err);
         if (!bad)
-            printf("wrote %s: a job array of %ld task%s over %zu runs; submit it with: sbatch %s\n",
+            printf("wrote %s: a job array of %d task%s over %zu runs; submit it with: sbatch %s\n",
                    script, tasks, tasks == 1 ? "" : "s", sweep_n_runs(&s), script);
         cmd_free_args(&a);
         sweep_free(&s);
