@@ -152,7 +152,7 @@ int cmd_choose_kernels(const cfg *c, run_kernels *k, char *err, size_t len) {
 
 int cmd_summarize(const char *dir, const sweep *sw, char *err, size_t len) {
     char path[256];
-    csv_table runs;
+    csv_table runs = {0};
     results_summary s = {0};
     size_t n = sw ? sweep_n_runs(sw) : 0;
     char (*keys)[SWEEP_KEY_LEN] = xcalloc(n + 1, sizeof *keys);
@@ -166,11 +166,17 @@ int cmd_summarize(const char *dir, const sweep *sw, char *err, size_t len) {
         ids[r] = keys[r];
     }
     snprintf(path, sizeof path, "%s/runs.csv", dir);
-    int rc = csv_load(path, &runs, err, len) < 0 ||
-                     results_summarize(&runs, sw ? ids : NULL, n, &s, err, len) ||
-                     results_write_summary(dir, &s, err, len)
-                 ? -1
-                 : 0;
+    /* Read and written under the folder's lock: otherwise two shards finishing
+     * together could each summarize the runs.csv before the other's last run,
+     * and the later rename would leave summary.csv one run short. */
+    int fd, rc = -1;
+    if (csv_lock(dir, &fd, err, len) == 0) {
+        bool failed = csv_load(path, &runs, err, len) < 0 ||
+                      results_summarize(&runs, sw ? ids : NULL, n, &s, err, len) ||
+                      results_write_summary(dir, &s, err, len);
+        rc = failed ? -1 : 0;
+        csv_unlock(fd);
+    }
     if (rc == 0) results_print_summary(stdout, &s);
     results_summary_free(&s);
     csv_free(&runs);
