@@ -103,6 +103,14 @@ wait_job() {
 # The run keys of results/$1/runs.csv, one per line, sorted.
 keys() { awk -F, 'NR == 1 { for (c = 1; c <= NF; c++) if ($c == "run_id") k = c; next } { print $k }' \
     "results/$1/runs.csv" | sort; }
+# Fails unless results/$1/runs.csv holds each of 6 runs exactly once; $2 says when.
+each_run_once() {
+    keys "$1" >"keys-$1.txt"
+    n=$(wc -l <"keys-$1.txt")
+    if [ "$n" -ne 6 ] || [ -n "$(uniq -d "keys-$1.txt")" ]; then
+        fail "${2}results/$1/runs.csv holds $n runs, want each of 6 once"
+    fi
+}
 # Each run's point, repeat and final metrics (test accuracy and loss), sorted.
 metrics() { awk -F, 'NR == 1 { for (c = 1; c <= NF; c++) h[$c] = c; next }
     { print $h["point"], $h["repeat"], $h["test_acc"], $h["test_loss"] }' "results/$1/runs.csv" | sort; }
@@ -120,8 +128,7 @@ job=$(sbatch --parsable "$script")
 wait_job "$job" 120
 [ "$(scontrol -o show job "$job" 2>/dev/null | grep -c 'JobState=COMPLETED')" -eq 3 ] ||
     fail "the 3 tasks of job $job did not all complete: $(scontrol -o show job "$job" | grep -o 'JobState=[A-Z]*' | tr '\n' ' ')"
-[ "$(keys array | wc -l)" -eq 6 ] && [ -z "$(keys array | uniq -d)" ] ||
-    fail "results/array/runs.csv holds $(keys array | wc -l) runs, want each of 6 once"
+each_run_once array ""
 metrics local >local.txt
 metrics array >array.txt
 cmp -s local.txt array.txt || fail "the array's metrics differ from the local sweep's: $(diff local.txt array.txt)"
@@ -146,7 +153,6 @@ scontrol -o show job "${job}_2" | grep -q 'JobState=CANCELLED' ||
 before=$(keys resume | wc -l)
 job=$(sbatch --parsable "$script")
 wait_job "$job" 300
-[ "$(keys resume | wc -l)" -eq 6 ] && [ -z "$(keys resume | uniq -d)" ] ||
-    fail "after the resubmit results/resume/runs.csv holds $(keys resume | wc -l) runs, want each of 6 once"
+each_run_once resume "after the resubmit "
 echo "test-slurm: task 2 cancelled mid-run ($before of 6 runs recorded), resubmitted: every run once"
 echo "test-slurm: passed"
