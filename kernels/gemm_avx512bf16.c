@@ -62,50 +62,93 @@ static void bf16_pack_rows(const float *r0, const float *r1, int n, uint32_t *ds
     }
 }
 
-/* Pairs along one line: the kc contiguous floats x[k] give the words
- * {bf16 x[2kp], bf16 x[2kp+1]} (zero past kc), written to dst[kp*stride] for
- * kp < (kc + 1) / 2.  cvtne2ps of x[16..31] and x[0..15] is those 16 words in
- * order; a scatter spreads them. */
-static void bf16_pack_line(const float *x, int kc, uint32_t *dst, ptrdiff_t stride)
+/* r[0..15], 16 rows of 16 words, transposed in place: word j of row i moves to
+ * word i of row j.  Four stages of two-input shuffles (64 in all): within
+ * 128-bit lanes by 32 and by 64 bits, then across lanes twice. */
+static inline void bf16_transpose16(__m512i r[16])
 {
-    const __m512i at = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
-                                                           4, 3, 2, 1, 0),
-                                          _mm512_set1_epi32((int)stride));
+    __m512i t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    /* r[4g + e], lane L: words 4L + e of rows 4g..4g+3 */
+    for (int g = 0; g < 16; g += 4) {
+        r[g] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+        r[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+        r[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+        r[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+    }
+    /* lanes 0, 1 (t[e]) and 2, 3 (t[8 + e]) of row groups 0, 1, then 2, 3 (t[4 + e], t[12 + e]) */
+    for (int e = 0; e < 4; e++) {
+        t[e] = _mm512_shuffle_i32x4(r[e], r[4 + e], 0x44);
+        t[8 + e] = _mm512_shuffle_i32x4(r[e], r[4 + e], 0xEE);
+        t[4 + e] = _mm512_shuffle_i32x4(r[8 + e], r[12 + e], 0x44);
+        t[12 + e] = _mm512_shuffle_i32x4(r[8 + e], r[12 + e], 0xEE);
+    }
+    /* word 4L + e of all 16 rows: lane L of each row group */
+    for (int e = 0; e < 4; e++) {
+        r[e] = _mm512_shuffle_i32x4(t[e], t[4 + e], 0x88);
+        r[4 + e] = _mm512_shuffle_i32x4(t[e], t[4 + e], 0xDD);
+        r[8 + e] = _mm512_shuffle_i32x4(t[8 + e], t[12 + e], 0x88);
+        r[12 + e] = _mm512_shuffle_i32x4(t[8 + e], t[12 + e], 0xDD);
+    }
+}
+
+/* Lines l0..l0+15 of panels of P lines (P a multiple of 8), each contiguous
+ * along k: line l is the kc floats at x + l*ld (zeros for l >= n), and its pair
+ * kp goes to word kp*P + l % P of the panel at dst + (l - l % P)*kp_n.  Sixteen
+ * pairs of the 16 lines at a time: cvtne2ps makes each line's 16 words, which a
+ * transpose turns into each pair's 16 lines, stored as two halves of 8 lines
+ * (one panel each when P = 8), a half wholly past the last panel (nl lines)
+ * not at all. */
+static void bf16_pack_lines(const float *x, ptrdiff_t ld, int n, int nl, int l0, int kc, int P,
+                            uint32_t *dst)
+{
     const int kp_n = (kc + 1) / 2;
-    for (int kp = 0; kp < kp_n; kp += 16) {
-        const __m512 lo = _mm512_maskz_loadu_ps(bf16_mask(kc - 2 * kp), x + 2 * kp);
-        const __m512 hi = _mm512_maskz_loadu_ps(bf16_mask(kc - 2 * kp - 16), x + 2 * kp + 16);
-        _mm512_mask_i32scatter_epi32(dst + kp * stride, bf16_mask(kp_n - kp), at,
-                                     (__m512i)_mm512_cvtne2ps_pbh(hi, lo), 4);
+    for (int kp0 = 0; kp0 < kp_n; kp0 += 16) {
+        __m512i r[16];
+        const __mmask16 lo = bf16_mask(kc - 2 * kp0), hi = bf16_mask(kc - 2 * kp0 - 16);
+        for (int l = 0; l < 16; l++) {
+            r[l] = _mm512_setzero_si512();
+            if (l0 + l >= n) continue;
+            const float *line = x + (ptrdiff_t)(l0 + l) * ld + 2 * kp0;
+            r[l] = (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, line + 16),
+                                                _mm512_maskz_loadu_ps(lo, line));
+        }
+        bf16_transpose16(r);
+        const int pairs = kp_n - kp0 < 16 ? kp_n - kp0 : 16;
+        for (int half = 0; half < 2; half++) {
+            const int l = l0 + 8 * half;
+            if (l >= nl) break;
+            uint32_t *d = dst + (ptrdiff_t)(l - l % P) * kp_n + (ptrdiff_t)kp0 * P + l % P;
+            for (int q = 0; q < pairs; q++)
+                _mm256_storeu_si256((__m256i *)(d + (ptrdiff_t)q * P),
+                                    half ? _mm512_extracti64x4_epi64(r[q], 1)
+                                         : _mm512_castsi512_si256(r[q]));
+        }
     }
 }
 
 /* n lines by kc of op(X) (rows of op(A), columns of op(B)) into panels of P lines
- * and (kc + 1) / 2 pairs: line l of the panel at line l0 (dst + l0*kp_n) holds
- * pair kp in word kp*P + l; lines past n are zero.  along_k: each line is
- * contiguous along k, at x + l*ld (A when !ta, B when tb); else row k of x + k*ld
- * holds the lines side by side (A when ta, B when !tb). */
+ * (8 or 48) and (kc + 1) / 2 pairs: line l of the panel at line l0 (dst +
+ * l0*kp_n) holds pair kp in word kp*P + l; lines past n are zero.  along_k: each
+ * line is contiguous along k, at x + l*ld (A when !ta, B when tb); else row k of
+ * x + k*ld holds the lines side by side (A when ta, B when !tb), read a pair of
+ * rows at a time across every panel, so that the reads are sequential. */
 static void bf16_pack(bool along_k, int n, int kc, const float *x, int ld, int P, uint32_t *dst)
 {
-    const int kp_n = (kc + 1) / 2;
-    for (int l0 = 0; l0 < n; l0 += P) {
-        const int w = n - l0 < P ? n - l0 : P;
-        uint32_t *d = dst + (ptrdiff_t)l0 * kp_n;
-        if (along_k) {
-            for (int l = 0; l < P; l++) {
-                if (l < w) {
-                    bf16_pack_line(x + (ptrdiff_t)(l0 + l) * ld, kc, d + l, P);
-                } else {
-                    for (int kp = 0; kp < kp_n; kp++)
-                        d[kp * P + l] = 0;
-                }
-            }
-        } else {
-            for (int kp = 0; kp < kp_n; kp++) {
-                const float *r0 = x + (ptrdiff_t)(2 * kp) * ld + l0;
-                bf16_pack_rows(r0, 2 * kp + 1 < kc ? r0 + ld : NULL, w, d + kp * P, P);
-            }
-        }
+    const int kp_n = (kc + 1) / 2, nl = (n + P - 1) / P * P;
+    if (along_k) {
+        for (int l0 = 0; l0 < nl; l0 += 16)
+            bf16_pack_lines(x, ld, n, nl, l0, kc, P, dst);
+        return;
+    }
+    for (int kp = 0; kp < kp_n; kp++) {
+        const float *r0 = x + (ptrdiff_t)(2 * kp) * ld;
+        for (int l0 = 0; l0 < n; l0 += P)
+            bf16_pack_rows(r0 + l0, 2 * kp + 1 < kc ? r0 + ld + l0 : NULL,
+                           n - l0 < P ? n - l0 : P, dst + (ptrdiff_t)l0 * kp_n + (ptrdiff_t)kp * P, P);
     }
 }
 
@@ -118,11 +161,15 @@ bf16_tile(const int mr, const int nv, int kp_n, const uint32_t *a, const uint32_
           ptrdiff_t ldc, __mmask16 last, const gemm_epi *e)
 {
     __m512 acc[MR][4];
+    /* C's lines are fetched while the products are summed, not waited for in
+     * the epilogue: C is the one operand not packed, so not in L1 or L2. */
 #pragma GCC unroll 8
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
+        for (int v = 0; v < nv; v++) {
             acc[i][v] = _mm512_setzero_ps();
+            _mm_prefetch((const char *)(c + i * ldc + 16 * v), _MM_HINT_T0);
+        }
 #pragma GCC unroll 2
     for (int kp = 0; kp < kp_n; kp++) {
         __m512bh bv[3];
