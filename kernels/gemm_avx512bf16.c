@@ -24,6 +24,10 @@
  * Each element of C is, per K block, one chain of vdpbf16ps in increasing k from
  * zero, then gemm_avx512's epilogue (later blocks with beta = 1): the same for
  * any tile position, so any partition of C (gemm_omp_bf16) is bit-identical.
+ * A narrow C with whole rows (N <= 16, ldc == N: the 10-class layer) and !ta
+ * takes bf16_dot_drive instead: A rounded as it is read, each element 16 lane
+ * chains over all of K and then a fixed sum of the lanes, again the same for
+ * any row block.
  * Compiled with -mavx512f/vl/bw/dq -mavx512bf16 -mfma only; registry.c calls it
  * after a CPU check. */
 #include <immintrin.h>
@@ -208,6 +212,118 @@ static void bf16_8x48(int kp_n, const uint32_t *a, const uint32_t *b, float *c, 
 #undef TILE
 }
 
+/* The 16 row sums of v[0..15] as one vector: lane j = the sum of v[j]'s 16
+ * lanes, by a fixed tree (halves of 256, then 128 bits across vectors, then
+ * within 128-bit lanes), so the same for every row of C. */
+static inline __m512 bf16_row_sums(const __m512 v[16])
+{
+    __m512 s1[8], s2[4], s3[2];
+#pragma GCC unroll 8
+    for (int p = 0; p < 8; p++) /* [8 of v[2p] | 8 of v[2p+1]] */
+        s1[p] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0x44),
+                              _mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0xEE));
+#pragma GCC unroll 8
+    for (int q = 0; q < 4; q++) /* 128-bit lane L: 4 of v[4q + L] */
+        s2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(s1[2 * q], s1[2 * q + 1], 0x88),
+                              _mm512_shuffle_f32x4(s1[2 * q], s1[2 * q + 1], 0xDD));
+#pragma GCC unroll 8
+    for (int h = 0; h < 2; h++) /* lane L: 2 of v[8h + L], 2 of v[8h + 4 + L] */
+        s3[h] = _mm512_add_ps(_mm512_shuffle_ps(s2[2 * h], s2[2 * h + 1], 0x44),
+                              _mm512_shuffle_ps(s2[2 * h], s2[2 * h + 1], 0xEE));
+    /* word 4L + m: the sum of v[4m + L]; the permute puts v[j]'s at word j */
+    const __m512 s = _mm512_add_ps(_mm512_shuffle_ps(s3[0], s3[1], 0x88),
+                                   _mm512_shuffle_ps(s3[0], s3[1], 0xDD));
+    const __m512i at = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    return _mm512_permutexvar_ps(at, s);
+}
+
+/* rows (1 or 2) rows of a narrow C, w = 4*nq columns (zero columns of cols past
+ * N): C row i, column j = sum over k of bf16 a(i, k) * bf16 B(k, j), as 16
+ * lane chains of vdpbf16ps (lane l: pairs 16t + l, t increasing) and then
+ * bf16_row_sums.  a: the rows' FP32 floats along k (rounded here, 16 pairs at a
+ * time); cols: bf16 pairs of each column along k in blocks of 16 pairs, pairs
+ * 16t..16t+15 of column j at cols + (16t + j)*16, zero past K.  Inlined once per
+ * shape: rows*w accumulators in registers. */
+static inline __attribute__((always_inline)) void
+bf16_dot_tile(const int rows, const int nq, int K, int kp_pad, const float *a, int lda,
+              const uint32_t *cols, float *c, ptrdiff_t ldc, __mmask16 last, const gemm_epi *e)
+{
+    __m512 acc[2][16], out[MR][4];
+#pragma GCC unroll 2
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; j++)
+            acc[r][j] = _mm512_setzero_ps();
+    for (int kp0 = 0; kp0 < kp_pad; kp0 += 16) {
+        const __mmask16 lo = bf16_mask(K - 2 * kp0), hi = bf16_mask(K - 2 * kp0 - 16);
+        __m512bh av[2];
+#pragma GCC unroll 2
+        for (int r = 0; r < rows; r++) {
+            const float *x = a + (ptrdiff_t)r * lda + 2 * kp0;
+            av[r] = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, x + 16),
+                                        _mm512_maskz_loadu_ps(lo, x));
+        }
+#pragma GCC unroll 16
+        for (int j = 0; j < 4 * nq; j++) {
+            const __m512bh bv = (__m512bh)_mm512_loadu_si512(cols + (ptrdiff_t)(kp0 + j) * 16);
+#pragma GCC unroll 2
+            for (int r = 0; r < rows; r++)
+                acc[r][j] = _mm512_dpbf16_ps(acc[r][j], av[r], bv);
+        }
+    }
+#pragma GCC unroll 2
+    for (int r = 0; r < rows; r++)
+        out[r][0] = bf16_row_sums(acc[r]);
+    gemm_avx512_store_tile(rows, 1, out, c, ldc, last, e);
+}
+
+/* C = epilogue(op(A)*op(B)) for a narrow C whose rows are whole (N <= 16,
+ * ldc == N: the 10-class layer) and A along k (!ta): the tile path would pack
+ * all of A, used once, to fill a third of one 16-column vector.  Here A is
+ * rounded as it is read, each row against every column at once, and only B is
+ * packed: bf16_pack's panel of 16 columns ([kp][16]) transposed, 16 pairs at a
+ * time, into lines of 16 pairs of one column.  Whether a product goes here depends on C's shape
+ * and not on a block of it: gemm_omp's blocks of such a C are row blocks
+ * (N < NR), and any column block of a wider C has ldc > N, so every element is
+ * computed the same way for any partition. */
+static void bf16_dot_drive(bool tb, int M, int N, int K, const float *A, int lda, const float *B,
+                           int ldb, float *C, int ldc, const gemm_epi *e)
+{
+    const int kp_n = (K + 1) / 2, kp_pad = (kp_n + 15) / 16 * 16;
+    uint32_t *pairs = (uint32_t *)gemm_scratch((size_t)32 * kp_pad), *cols = pairs + 16 * kp_pad;
+    bf16_pack(tb, N, K, B, ldb, 16, pairs);
+    for (int kp0 = 0; kp0 < kp_pad; kp0 += 16) {
+        __m512i r[16];
+        for (int q = 0; q < 16; q++)
+            r[q] = kp0 + q < kp_n ? _mm512_loadu_si512(pairs + (ptrdiff_t)(kp0 + q) * 16)
+                                  : _mm512_setzero_si512();
+        bf16_transpose16(r);
+        for (int j = 0; j < 16; j++)
+            _mm512_storeu_si512(cols + (ptrdiff_t)(kp0 + j) * 16, r[j]);
+    }
+    const int nq = (N + 3) / 4, step = nq <= 3 ? 2 : 1;
+    const __mmask16 last = (__mmask16)(0xFFFFu >> (16 - N));
+    for (int i = 0; i < M; i += step) {
+        const float *a = A + (ptrdiff_t)i * lda;
+        float *c = C + (ptrdiff_t)i * ldc;
+        const bool two = step == 2 && i + 1 < M;
+#define DOT(q)                                                                                 \
+    case q:                                                                                    \
+        if (two)                                                                               \
+            bf16_dot_tile(2, q, K, kp_pad, a, lda, cols, c, ldc, last, e);                     \
+        else                                                                                   \
+            bf16_dot_tile(1, q, K, kp_pad, a, lda, cols, c, ldc, last, e);                     \
+        break;
+        switch (nq) {
+            DOT(1)
+            DOT(2)
+            DOT(3)
+            DOT(4)
+        }
+#undef DOT
+    }
+}
+
 /* The loop nest of the file's comment: C = alpha*op(A)*op(B) + beta*C, then + bias
  * and ReLU when asked (bias NULL, relu false for plain GEMM). */
 static void bf16_drive(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
@@ -217,6 +333,11 @@ static void bf16_drive(bool ta, bool tb, int M, int N, int K, float alpha, const
     if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) {
         if (bias) /* the fused forward pass with K == 0: C = relu?(0 + bias) */
             bias_act_scalar(M, N, bias, relu, C, ldc);
+        return;
+    }
+    if (!ta && N <= 16 && ldc == N) {
+        const gemm_epi e = {alpha, beta, bias, relu};
+        bf16_dot_drive(tb, M, N, K, A, lda, B, ldb, C, ldc, &e);
         return;
     }
     const int kc_max = K < KC ? K : KC, kp_max = (kc_max + 1) / 2;

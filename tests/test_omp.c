@@ -22,6 +22,9 @@ static const omp_shape shapes[] = {
     {256, 1024, 784, false, false}, {1024, 1024, 256, true, false}, {256, 1024, 1024, false, true},
     {1, 1, 1, false, false},       {7, 13, 31, true, true},       {257, 255, 300, false, false},
     {97, 61, 500, true, true},     {512, 512, 512, false, false},
+    /* narrow C (avx512bf16's row-sum path), and a wide one whose last column
+     * block is as narrow */
+    {256, 10, 1024, false, false}, {300, 10, 777, false, true},   {512, 112, 512, false, false},
 };
 
 static void fill(float *x, size_t n, rng_state *r) {
