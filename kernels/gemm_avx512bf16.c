@@ -49,23 +49,6 @@ static inline __mmask16 bf16_mask(ptrdiff_t len)
     return len >= 16 ? 0xFFFF : len <= 0 ? 0 : (__mmask16)((1u << len) - 1);
 }
 
-/* Pairs across two rows: dst[j] = {bf16 r0[j], bf16 r1[j]} for j < words, from
- * the first n floats of each row (zeros past n, and r1 NULL is a row of zeros). */
-static void bf16_pack_rows(const float *r0, const float *r1, int n, uint32_t *dst, int words)
-{
-    /* cvtne2ps gives r0's 16 bf16 then r1's; interleave them into words */
-    const __m512i inter = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25,
-                                           9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2,
-                                           17, 1, 16, 0);
-    for (int j = 0; j < words; j += 16) {
-        const __mmask16 k = bf16_mask(n - j);
-        const __m512 lo = _mm512_maskz_loadu_ps(k, r0 + j);
-        const __m512 hi = r1 ? _mm512_maskz_loadu_ps(k, r1 + j) : _mm512_setzero_ps();
-        const __m512i w = _mm512_permutexvar_epi16(inter, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
-        _mm512_mask_storeu_epi32(dst + j, bf16_mask(words - j), w);
-    }
-}
-
 /* r[0..15], 16 rows of 16 words, transposed in place: word j of row i moves to
  * word i of row j.  Four stages of two-input shuffles (64 in all): within
  * 128-bit lanes by 32 and by 64 bits, then across lanes twice. */
@@ -99,15 +82,34 @@ static inline void bf16_transpose16(__m512i r[16])
     }
 }
 
-/* Lines l0..l0+15 of panels of P lines (P a multiple of 8), each contiguous
- * along k: line l is the kc floats at x + l*ld (zeros for l >= n), and its pair
- * kp goes to word kp*P + l % P of the panel at dst + (l - l % P)*kp_n.  Sixteen
- * pairs of the 16 lines at a time: cvtne2ps makes each line's 16 words, which a
- * transpose turns into each pair's 16 lines, stored as two halves of 8 lines
- * (one panel each when P = 8), a half wholly past the last panel (nl lines)
- * not at all. */
-static void bf16_pack_lines(const float *x, ptrdiff_t ld, int n, int nl, int l0, int kc, int P,
-                            uint32_t *dst)
+/* Pair kp of lines l0..l0+15 (the 16 words of w) into panels of P lines (P a
+ * multiple of 8) and kp_n pairs: line l's word kp at dst + (l - l % P)*kp_n +
+ * kp*P + l % P: one store when P is a multiple of 16, else two halves of 8 lines
+ * (one panel each when P = 8), a half wholly past the last panel (nl lines) not
+ * at all.  P is a constant once inlined (bf16_pack's callers), so % is cheap. */
+static inline void bf16_store_pair(__m512i w, int l0, int nl, int kp, int kp_n, int P,
+                                   uint32_t *dst)
+{
+    if (P % 16 == 0) { /* l0 is too: the 16 lines lie in one panel */
+        const ptrdiff_t at = (ptrdiff_t)(l0 - l0 % P) * kp_n + (ptrdiff_t)kp * P + l0 % P;
+        _mm512_storeu_si512(dst + at, w);
+        return;
+    }
+    for (int half = 0; half < 2; half++) {
+        const int l = l0 + 8 * half;
+        if (l >= nl) return;
+        const ptrdiff_t at = (ptrdiff_t)(l - l % P) * kp_n + (ptrdiff_t)kp * P + l % P;
+        _mm256_storeu_si256((__m256i *)(dst + at),
+                            half ? _mm512_extracti64x4_epi64(w, 1) : _mm512_castsi512_si256(w));
+    }
+}
+
+/* Lines l0..l0+15 of panels of P lines, each contiguous along k: line l is the
+ * kc floats at x + l*ld (zeros for l >= n).  Sixteen pairs of the 16 lines at a
+ * time: cvtne2ps makes each line's 16 words, which a transpose turns into each
+ * pair's 16 lines for bf16_store_pair. */
+static inline __attribute__((always_inline)) void
+bf16_pack_lines(const float *x, ptrdiff_t ld, int n, int nl, int l0, int kc, int P, uint32_t *dst)
 {
     const int kp_n = (kc + 1) / 2;
     for (int kp0 = 0; kp0 < kp_n; kp0 += 16) {
@@ -121,16 +123,8 @@ static void bf16_pack_lines(const float *x, ptrdiff_t ld, int n, int nl, int l0,
                                                 _mm512_maskz_loadu_ps(lo, line));
         }
         bf16_transpose16(r);
-        const int pairs = kp_n - kp0 < 16 ? kp_n - kp0 : 16;
-        for (int half = 0; half < 2; half++) {
-            const int l = l0 + 8 * half;
-            if (l >= nl) break;
-            uint32_t *d = dst + (ptrdiff_t)(l - l % P) * kp_n + (ptrdiff_t)kp0 * P + l % P;
-            for (int q = 0; q < pairs; q++)
-                _mm256_storeu_si256((__m256i *)(d + (ptrdiff_t)q * P),
-                                    half ? _mm512_extracti64x4_epi64(r[q], 1)
-                                         : _mm512_castsi512_si256(r[q]));
-        }
+        for (int q = 0; q < 16 && kp0 + q < kp_n; q++)
+            bf16_store_pair(r[q], l0, nl, kp0 + q, kp_n, P, dst);
     }
 }
 
@@ -140,7 +134,8 @@ static void bf16_pack_lines(const float *x, ptrdiff_t ld, int n, int nl, int l0,
  * line is contiguous along k, at x + l*ld (A when !ta, B when tb); else row k of
  * x + k*ld holds the lines side by side (A when ta, B when !tb), read a pair of
  * rows at a time across every panel, so that the reads are sequential. */
-static void bf16_pack(bool along_k, int n, int kc, const float *x, int ld, int P, uint32_t *dst)
+static inline __attribute__((always_inline)) void
+bf16_pack(bool along_k, int n, int kc, const float *x, int ld, int P, uint32_t *dst)
 {
     const int kp_n = (kc + 1) / 2, nl = (n + P - 1) / P * P;
     if (along_k) {
@@ -148,11 +143,22 @@ static void bf16_pack(bool along_k, int n, int kc, const float *x, int ld, int P
             bf16_pack_lines(x, ld, n, nl, l0, kc, P, dst);
         return;
     }
+    /* cvtne2ps gives row 2kp's 16 bf16 then row 2kp+1's; interleave them into words */
+    const __m512i inter = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25,
+                                           9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2,
+                                           17, 1, 16, 0);
     for (int kp = 0; kp < kp_n; kp++) {
-        const float *r0 = x + (ptrdiff_t)(2 * kp) * ld;
-        for (int l0 = 0; l0 < n; l0 += P)
-            bf16_pack_rows(r0 + l0, 2 * kp + 1 < kc ? r0 + ld + l0 : NULL,
-                           n - l0 < P ? n - l0 : P, dst + (ptrdiff_t)l0 * kp_n + (ptrdiff_t)kp * P, P);
+        const float *r0 = x + (ptrdiff_t)(2 * kp) * ld, *r1 = 2 * kp + 1 < kc ? r0 + ld : NULL;
+        for (int l0 = 0; l0 < nl; l0 += 16) {
+            __m512i w = _mm512_setzero_si512();
+            if (l0 < n) {
+                const __mmask16 k = bf16_mask(n - l0);
+                const __m512 lo = _mm512_maskz_loadu_ps(k, r0 + l0);
+                const __m512 hi = r1 ? _mm512_maskz_loadu_ps(k, r1 + l0) : _mm512_setzero_ps();
+                w = _mm512_permutexvar_epi16(inter, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+            }
+            bf16_store_pair(w, l0, nl, kp, kp_n, P, dst);
+        }
     }
 }
 
