@@ -129,7 +129,7 @@ bf16_pack_lines(const float *x, ptrdiff_t ld, int n, int nl, int l0, int kc, int
 }
 
 /* n lines by kc of op(X) (rows of op(A), columns of op(B)) into panels of P lines
- * (8 or 48) and (kc + 1) / 2 pairs: line l of the panel at line l0 (dst +
+ * (8, 16 or 48) and (kc + 1) / 2 pairs: line l of the panel at line l0 (dst +
  * l0*kp_n) holds pair kp in word kp*P + l; lines past n are zero.  along_k: each
  * line is contiguous along k, at x + l*ld (A when !ta, B when tb); else row k of
  * x + k*ld holds the lines side by side (A when ta, B when !tb), read a pair of
@@ -288,10 +288,10 @@ bf16_dot_tile(const int rows, const int nq, int K, int kp_pad, const float *a, i
  * all of A, used once, to fill a third of one 16-column vector.  Here A is
  * rounded as it is read, each row against every column at once, and only B is
  * packed: bf16_pack's panel of 16 columns ([kp][16]) transposed, 16 pairs at a
- * time, into lines of 16 pairs of one column.  Whether a product goes here depends on C's shape
- * and not on a block of it: gemm_omp's blocks of such a C are row blocks
- * (N < NR), and any column block of a wider C has ldc > N, so every element is
- * computed the same way for any partition. */
+ * time, into lines of 16 pairs of one column.  Whether a product goes here
+ * depends on C's shape and not on a block of it: gemm_omp's blocks of such a C
+ * are row blocks (N < NR), and any column block of a wider C has ldc > N, so
+ * every element is computed the same way for any partition. */
 static void bf16_dot_drive(bool tb, int M, int N, int K, const float *A, int lda, const float *B,
                            int ldb, float *C, int ldc, const gemm_epi *e)
 {
