@@ -43,6 +43,22 @@
  * N = 1024 into 960 + 64 and cost 20%). */
 enum { MR = 8, NR = 48, KC = 512, MC = 192, NC = 2016 };
 
+/* Panels of P lines and kp_n pairs start PANEL_SKEW words apart beyond their
+ * P*kp_n: when P*kp_n*4 bytes is a multiple of 4 KiB (8-line A panels at K =
+ * 256), each pair's stores land 4 KiB after the last, as do the loads of the
+ * rows they come from (lda = 1024), and the loads waited on the stores (4K
+ * aliasing; measured on Zen 5, 784-1024-1024-10's bwd_weight L:3 at B 256: 49 ->
+ * 107 GFLOP/s).  ROWS_AHEAD: rows prefetched ahead when packing across rows, as
+ * each pair of rows lies on new pages, where the hardware prefetchers stop (3-5%
+ * on the forward products). */
+enum { PANEL_SKEW = 16, ROWS_AHEAD = 4 };
+
+/* Words from panel 0 to panel p of P lines and kp_n pairs. */
+static inline ptrdiff_t bf16_panel_at(int p, int kp_n, int P)
+{
+    return (ptrdiff_t)p * ((ptrdiff_t)kp_n * P + PANEL_SKEW);
+}
+
 /* Lanes [0, len) of one zmm: all 16 for len >= 16, none for len <= 0. */
 static inline __mmask16 bf16_mask(ptrdiff_t len)
 {
@@ -83,22 +99,22 @@ static inline void bf16_transpose16(__m512i r[16])
 }
 
 /* Pair kp of lines l0..l0+15 (the 16 words of w) into panels of P lines (P a
- * multiple of 8) and kp_n pairs: line l's word kp at dst + (l - l % P)*kp_n +
- * kp*P + l % P: one store when P is a multiple of 16, else two halves of 8 lines
+ * multiple of 8) and kp_n pairs: line l's word kp at dst + bf16_panel_at(l / P)
+ * + kp*P + l % P: one store when P is a multiple of 16, else two halves of 8 lines
  * (one panel each when P = 8), a half wholly past the last panel (nl lines) not
  * at all.  P is a constant once inlined (bf16_pack's callers), so % is cheap. */
 static inline void bf16_store_pair(__m512i w, int l0, int nl, int kp, int kp_n, int P,
                                    uint32_t *dst)
 {
     if (P % 16 == 0) { /* l0 is too: the 16 lines lie in one panel */
-        const ptrdiff_t at = (ptrdiff_t)(l0 - l0 % P) * kp_n + (ptrdiff_t)kp * P + l0 % P;
+        const ptrdiff_t at = bf16_panel_at(l0 / P, kp_n, P) + (ptrdiff_t)kp * P + l0 % P;
         _mm512_storeu_si512(dst + at, w);
         return;
     }
     for (int half = 0; half < 2; half++) {
         const int l = l0 + 8 * half;
         if (l >= nl) return;
-        const ptrdiff_t at = (ptrdiff_t)(l - l % P) * kp_n + (ptrdiff_t)kp * P + l % P;
+        const ptrdiff_t at = bf16_panel_at(l / P, kp_n, P) + (ptrdiff_t)kp * P + l % P;
         _mm256_storeu_si256((__m256i *)(dst + at),
                             half ? _mm512_extracti64x4_epi64(w, 1) : _mm512_castsi512_si256(w));
     }
@@ -129,11 +145,12 @@ bf16_pack_lines(const float *x, ptrdiff_t ld, int n, int nl, int l0, int kc, int
 }
 
 /* n lines by kc of op(X) (rows of op(A), columns of op(B)) into panels of P lines
- * (8, 16 or 48) and (kc + 1) / 2 pairs: line l of the panel at line l0 (dst +
- * l0*kp_n) holds pair kp in word kp*P + l; lines past n are zero.  along_k: each
- * line is contiguous along k, at x + l*ld (A when !ta, B when tb); else row k of
- * x + k*ld holds the lines side by side (A when ta, B when !tb), read a pair of
- * rows at a time across every panel, so that the reads are sequential. */
+ * (8, 16 or 48) and (kc + 1) / 2 pairs: line l of panel p (at dst +
+ * bf16_panel_at(p)) holds pair kp in word kp*P + l; lines past n are zero.
+ * along_k: each line is contiguous along k, at x + l*ld (A when !ta, B when tb);
+ * else row k of x + k*ld holds the lines side by side (A when ta, B when !tb),
+ * read a pair of rows at a time across every panel, so that the reads are
+ * sequential. */
 static inline __attribute__((always_inline)) void
 bf16_pack(bool along_k, int n, int kc, const float *x, int ld, int P, uint32_t *dst)
 {
@@ -152,6 +169,11 @@ bf16_pack(bool along_k, int n, int kc, const float *x, int ld, int P, uint32_t *
         for (int l0 = 0; l0 < nl; l0 += 16) {
             __m512i w = _mm512_setzero_si512();
             if (l0 < n) {
+                if (2 * kp + ROWS_AHEAD + 1 < kc) {
+                    _mm_prefetch((const char *)(r0 + ROWS_AHEAD * (ptrdiff_t)ld + l0), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(r0 + (ROWS_AHEAD + 1) * (ptrdiff_t)ld + l0),
+                                 _MM_HINT_T0);
+                }
                 const __mmask16 k = bf16_mask(n - l0);
                 const __m512 lo = _mm512_maskz_loadu_ps(k, r0 + l0);
                 const __m512 hi = r1 ? _mm512_maskz_loadu_ps(k, r1 + l0) : _mm512_setzero_ps();
@@ -348,8 +370,8 @@ static void bf16_drive(bool ta, bool tb, int M, int N, int K, float alpha, const
     }
     const int kc_max = K < KC ? K : KC, kp_max = (kc_max + 1) / 2;
     const int mc_max = M < MC ? M : MC, nc_max = N < NC ? N : NC;
-    const size_t a_len = (size_t)(mc_max + MR - 1) / MR * MR * kp_max;
-    const size_t b_len = (size_t)(nc_max + NR - 1) / NR * NR * kp_max;
+    const size_t a_len = (size_t)bf16_panel_at((mc_max + MR - 1) / MR, kp_max, MR);
+    const size_t b_len = (size_t)bf16_panel_at((nc_max + NR - 1) / NR, kp_max, NR);
     uint32_t *a_buf = (uint32_t *)gemm_scratch(a_len + b_len), *b_buf = a_buf + a_len;
     for (int jc = 0; jc < N; jc += NC) {
         const int nc = N - jc < NC ? N - jc : NC;
@@ -361,13 +383,14 @@ static void bf16_drive(bool ta, bool tb, int M, int N, int K, float alpha, const
                       ldb, NR, b_buf);
             for (int ic = 0; ic < M; ic += MC) {
                 const int mc = M - ic < MC ? M - ic : MC;
-                bf16_pack(!ta, mc, kc, ta ? A + (ptrdiff_t)pc * lda + ic : A + (ptrdiff_t)ic * lda + pc,
-                          lda, MR, a_buf);
+                const float *a = ta ? A + (ptrdiff_t)pc * lda + ic : A + (ptrdiff_t)ic * lda + pc;
+                bf16_pack(!ta, mc, kc, a, lda, MR, a_buf);
                 for (int jr = 0; jr < nc; jr += NR) {
                     const int nr = nc - jr < NR ? nc - jr : NR;
                     e.bias = last && bias ? bias + jc + jr : NULL;
                     for (int ir = 0; ir < mc; ir += MR)
-                        bf16_8x48(kp_n, a_buf + (ptrdiff_t)ir * kp_n, b_buf + (ptrdiff_t)jr * kp_n,
+                        bf16_8x48(kp_n, a_buf + bf16_panel_at(ir / MR, kp_n, MR),
+                                  b_buf + bf16_panel_at(jr / NR, kp_n, NR),
                                   C + (ptrdiff_t)(ic + ir) * ldc + jc + jr, ldc,
                                   mc - ir < MR ? mc - ir : MR, nr, &e);
                 }
